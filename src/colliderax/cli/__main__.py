@@ -1,0 +1,5 @@
+import sys
+
+from colliderax.cli.app import main
+
+sys.exit(main())
