@@ -35,7 +35,11 @@ def cli(verbose: int, quiet: bool) -> None:
 
 
 def _register_commands() -> None:
-    """Attach the sub-commands (imported lazily so that ``--help`` stays fast)."""
+    """Attach the sub-commands."""
+    from colliderax.cli.me import me
+
+    if "me" not in cli.commands:
+        cli.add_command(me)
 
 
 def _one_line(text: str) -> str:
@@ -47,10 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     _register_commands()
     try:
         result = cli.main(args=argv, prog_name="colliderax", standalone_mode=False)
-    except click.exceptions.NoArgsIsHelp as exc:
-        click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
-        return EXIT_USER_ERROR
     except click.UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
+            click.echo(exc.ctx.get_help())
+            return 0
         hint = f" (see 'colliderax {exc.ctx.info_name} --help')" if exc.ctx else ""
         if exc.ctx and exc.ctx.parent is None:
             hint = " (see 'colliderax --help')"

@@ -1,0 +1,20 @@
+"""Options shared by several sub-commands."""
+
+import click
+
+dtype_option = click.option(
+    "--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True,
+    help="Floating-point precision.",
+)
+device_option = click.option(
+    "--device", type=click.Choice(["cpu", "gpu"]), default=None,
+    help="Compute device (default: $COLLIDERAX_DEVICE, else JAX's default).",
+)
+
+
+def enable_precision(dtype: str) -> None:
+    """The CLI runs physics in float64 unless float32 is asked for."""
+    if dtype == "float64":
+        from colliderax.core.dtypes import enable_x64
+
+        enable_x64()

@@ -1,0 +1,1 @@
+"""The event generator: model, processes, amplitudes (and, later, phase space and integration)."""

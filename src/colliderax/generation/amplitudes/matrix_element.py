@@ -1,0 +1,475 @@
+"""Compile a process into a jit-compiled, batched |M|² function.
+
+The Python work (parse, build the diagram graph, reduce colour) happens once; the result is a
+pure function of momenta ``[N, n, 4]`` (GeV, ``(E, px, py, pz)``, initial legs first, in the
+order of the process string) returning |M|² ``[N]``: summed over final and averaged over
+initial helicities and colours, divided by the identical-final-state factor, as MG5 does
+(no flux, phase-space weight or PDF). Mass dimension GeV^(8−2n).
+
+Helicities are array axes: the external wavefunction of leg k has a helicity axis at position
+1+k and size 1 elsewhere, so every off-shell current carries only the helicity axes of the
+legs it depends on and is computed once for all helicity configurations of the other legs.
+"""
+
+import logging
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from colliderax.core.dtypes import complex_dtype, real_dtype
+from colliderax.core.errors import InvalidInput, InvalidProcess
+from colliderax.generation.amplitudes import lorentz as lz
+from colliderax.generation.amplitudes import wavefunctions as wf
+from colliderax.generation.amplitudes.colour_basis import colour_factor, colour_matrix
+from colliderax.generation.amplitudes.currents import (
+    CurrentGraph,
+    build_currents,
+    lowest_weighted_order,
+)
+from colliderax.generation.amplitudes.diagrams import build_diagrams
+from colliderax.generation.model.parameters import ModelParameters
+from colliderax.generation.model.particles import PARTICLES_BY_NAME, Particle, antiparticle
+from colliderax.generation.model.vertices import active_vertices
+from colliderax.generation.process.parser import ProcessSpec, expand_process, parse_process
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Subprocess:
+    """One partonic process with its compiled |M|².
+
+    Attributes:
+        particles: MG5 names, initial then final.
+        n_initial: 1 (decay) or 2.
+        same_me: every flavour assignment of the process string with this same |M|².
+        denominator: D = initial spins × initial colours × identical-final-state factor.
+        n_colour_flows: size of the colour-flow basis (MG5's JAMPs).
+        helicity_shape: number of helicity states per leg.
+        colour_matrix: the exact colour matrix of the colour-flow basis.
+    """
+
+    particles: tuple[str, ...]
+    n_initial: int
+    same_me: tuple[tuple[str, ...], ...]
+    denominator: int
+    n_colour_flows: int
+    helicity_shape: tuple[int, ...]
+    colour_matrix: np.ndarray = field(repr=False)
+    _me: object = field(repr=False)
+    _per_helicity: object = field(repr=False)
+    _diagrams: object = field(repr=False)
+
+    @property
+    def pdg_ids(self) -> tuple[int, ...]:
+        return tuple(PARTICLES_BY_NAME[p].pdg for p in self.particles)
+
+    @property
+    def name(self) -> str:
+        n = self.n_initial
+        return " ".join(self.particles[:n]) + " > " + " ".join(self.particles[n:])
+
+    def __call__(self, momenta):
+        """|M|² for momenta ``[N, n, 4]`` → ``[N]``."""
+        return self._me(jnp.asarray(momenta))
+
+    def per_helicity(self, momenta):
+        """|M|²/D per helicity configuration, ``[N, *helicity_shape]`` (summed: ``__call__``)."""
+        return self._per_helicity(jnp.asarray(momenta))
+
+    @property
+    def n_diagrams(self) -> int:
+        """Number of Feynman diagrams (MG5 counting; built on first use)."""
+        return self._diagrams()[1]
+
+    def diagram_weights(self, momenta):
+        """Σ_hel |A_d|² per Feynman diagram d (no colour), ``[N, n_diagrams]``.
+
+        The single-diagram-enhancement weights of MG5's multichannel integration, with the
+        diagrams in order of construction; compiled on first use.
+        """
+        return self._diagrams()[0](jnp.asarray(momenta))
+
+
+@dataclass(frozen=True)
+class CompiledProcess:
+    """All subprocesses of a process string; callable directly when there is only one."""
+
+    process: str
+    subprocesses: tuple[Subprocess, ...]
+    params: ModelParameters
+
+    def __call__(self, momenta):
+        if len(self.subprocesses) != 1:
+            names = ", ".join(s.name for s in self.subprocesses)
+            msg = f"{self.process!r} has {len(self.subprocesses)} subprocesses ({names}): call one"
+            raise InvalidInput(msg)
+        return self.subprocesses[0](momenta)
+
+
+def _denominator(initial: list[Particle], final: list[Particle], params: ModelParameters) -> int:
+    d = 1
+    for p in initial:
+        d *= len(wf.helicities(p.spin, params.value(p.mass) > 0))
+        d *= {1: 1, 3: 3, -3: 3, 8: 8}[p.colour]
+    for count in Counter(p.name for p in final).values():
+        d *= math.factorial(count)
+    return d
+
+
+def _structure_key(graph: CurrentGraph, params: ModelParameters) -> tuple:
+    """Everything the numerical |M|² depends on, for grouping identical subprocesses."""
+    currents = tuple(
+        (
+            c.mask,
+            params.value(c.particle.mass),
+            params.value(c.particle.width),
+            c.particle.spin,
+            c.is_row,
+            c.leg,
+            tuple(c.contributions),
+        )
+        for c in graph.currents
+    )
+    evaluations = tuple(
+        (repr(e.vertex.coupling(params)), e.vertex.kind, e.children, e.slots, e.open_slot)
+        for e in graph.evaluations
+    )
+    return currents, evaluations, tuple(tuple(f) for f in graph.flows), tuple(graph.basis)
+
+
+def _external(p, particle: Particle, incoming: bool, mass: float, lam: int):
+    if particle.spin == 1:
+        return (jnp.ones(p[0].shape, dtype=complex_dtype(p[0].dtype)),)
+    if particle.spin == 3:
+        return wf.polarisation(p, mass, lam, outgoing=not incoming)
+    if incoming:  # the physical particle is the leg's particle
+        return wf.spinor_u(p, mass, lam) if particle.pdg > 0 else wf.spinor_vbar(p, mass, lam)
+    # outgoing: the leg particle is the antiparticle of the physical one
+    return wf.spinor_v(p, mass, lam) if particle.pdg > 0 else wf.spinor_ubar(p, mass, lam)
+
+
+def _vertex(vertex, coupling, wfs, moms, open_slot):
+    """Evaluate one vertex: an amplitude if ``open_slot`` is None, else the open current.
+
+    Wavefunctions and momenta are tuples of component arrays (see :mod:`lorentz`); an
+    amplitude is one array, a current a tuple (4 components, or 1 for scalars).
+    """
+    kind = vertex.kind
+    if kind in ("FFV", "FFS"):
+        cl, cr = coupling
+        bar, psi, boson = wfs
+        if kind == "FFV":
+            if open_slot is None:
+                return lz.spinor_product(bar, lz.slash_column(boson, lz.chiral(psi, cl, cr)))
+            if open_slot == 2:
+                return lz.vector_current(bar, lz.chiral(psi, cl, cr))
+            if open_slot == 1:
+                return lz.chiral(lz.slash_row(bar, boson), cl, cr)
+            return lz.slash_column(boson, lz.chiral(psi, cl, cr))
+        if open_slot == 2:
+            return (lz.spinor_product(bar, lz.chiral(psi, cl, cr)),)
+        s = boson[0]
+        if open_slot is None:
+            return lz.spinor_product(bar, lz.chiral(psi, cl, cr)) * s
+        if open_slot == 1:
+            return lz.scale(lz.chiral(bar, cl, cr), s)
+        return lz.scale(lz.chiral(psi, cl, cr), s)
+    if kind == "VVV":
+        if open_slot is None:
+            return coupling * lz.vvv_amplitude(*wfs, *moms)
+        a, b = (open_slot + 1) % 3, (open_slot + 2) % 3
+        pk = lz.scale(lz.add(moms[a], moms[b]), -1.0)
+        return lz.scale(lz.vvv_current(wfs[a], wfs[b], moms[a], moms[b], pk), coupling)
+    if kind == "VVVV":
+        if open_slot is None:
+            return lz.vvvv_amplitude(wfs, coupling)
+        return lz.vvvv_current(wfs, open_slot, coupling)
+    # Vertices with scalars: VVS, VVSS, SSS, SSSS (vectors first).
+    n_vec = {"VVS": 2, "VVSS": 2, "SSS": 0, "SSSS": 0}[kind]
+    sprod = coupling
+    for k in range(n_vec, len(wfs)):
+        if k != open_slot:
+            sprod = sprod * wfs[k][0]
+    if n_vec == 0:
+        return sprod if open_slot is None else (sprod,)
+    if open_slot is None:
+        return lz.dot(wfs[0], wfs[1]) * sprod
+    if open_slot < 2:
+        return lz.scale(wfs[1 - open_slot], sprod)
+    return (lz.dot(wfs[0], wfs[1]) * sprod,)
+
+
+def _propagate(current, k, particle: Particle, is_row: bool, params: ModelParameters):
+    mass = params.value(particle.mass)
+    width = params.value(particle.width)
+    if particle.spin == 2:
+        if is_row:
+            return lz.propagate_row(current, k, mass, width)
+        return lz.propagate_column(current, k, mass, width)
+    if particle.spin == 3:
+        return lz.propagate_vector(current, k, mass, width)
+    return lz.propagate_scalar(current, k, mass, width)
+
+
+def _evaluator(graph: CurrentGraph, phys: list[Particle], params, rdtype, gauge_leg=None):
+    """A function momenta [N, n, 4] → list of flow values, each ``[*helicity_shape, N]``."""
+    n = graph.n_legs
+    n_initial = graph.n_initial
+    masses = [params.value(p.mass) for p in phys]
+    hel_states = [wf.helicities(p.spin, m > 0) for p, m in zip(phys, masses, strict=True)]
+    couplings = [ev.vertex.coupling(params) for ev in graph.evaluations]
+    signs = np.array([1.0 if k < n_initial else -1.0 for k in range(n)], dtype=rdtype)
+    cdtype = complex_dtype(rdtype)
+
+    def flows(momenta):
+        momenta = jnp.moveaxis(momenta.astype(rdtype), 0, -1)  # [n, 4, N]
+        batch = momenta.shape[-1]
+        shape = (1,) * n + (batch,)
+        k_in = momenta * signs[:, None, None]
+        kcache: dict[int, tuple] = {}
+
+        def kmask(mask):
+            if mask not in kcache:
+                legs = [i for i in range(n) if mask >> i & 1]
+                total = k_in[legs[0]]
+                for i in legs[1:]:
+                    total = total + k_in[i]
+                kcache[mask] = tuple(total[c].reshape(shape) for c in range(4))
+            return kcache[mask]
+
+        values: dict[int, tuple] = {}
+        evals: dict[int, object] = {}
+
+        def evaluate(e: int):
+            if e not in evals:
+                ev = graph.evaluations[e]
+                slot_wfs = [None] * len(ev.vertex.particles)
+                slot_moms = [None] * len(ev.vertex.particles)
+                for c, slot in zip(ev.children, ev.slots, strict=True):
+                    slot_wfs[slot] = values[c]
+                    slot_moms[slot] = kmask(graph.currents[c].mask)
+                evals[e] = _vertex(ev.vertex, couplings[e], slot_wfs, slot_moms, ev.open_slot)
+            return evals[e]
+
+        def weighted_sum(contributions, current: bool):
+            total = None
+            for coef, e in contributions:
+                value = evaluate(e)
+                term = lz.scale(value, coef) if current else value * coef
+                if current:
+                    total = term if total is None else lz.add(total, term)
+                else:
+                    total = term if total is None else total + term
+            return total
+
+        for cur in graph.currents:
+            if cur.leg >= 0:
+                k = cur.leg
+                p = tuple(momenta[k, c].reshape(shape) for c in range(4))
+                if k == gauge_leg:  # ε^μ → p^μ: a gauge-invariant |M|² vanishes
+                    states = [tuple(x.astype(cdtype) for x in p)] * len(hel_states[k])
+                else:
+                    states = [
+                        _external(p, graph.legs[k], k < n_initial, masses[k], lam)
+                        for lam in hel_states[k]
+                    ]
+                values[cur.id] = tuple(
+                    jnp.concatenate([st[c] for st in states], axis=k)
+                    for c in range(len(states[0]))
+                )
+                continue
+            summed = weighted_sum(cur.contributions, current=True)
+            values[cur.id] = _propagate(summed, kmask(cur.mask), cur.particle, cur.is_row, params)
+        full = (*(len(h) for h in hel_states), batch)
+        return [jnp.broadcast_to(weighted_sum(f, current=False), full) for f in graph.flows]
+
+    return flows, hel_states
+
+
+def _order_bounds(spec: ProcessSpec, legs, n_initial, vertices, exclusions) -> dict:
+    if spec.has_orders:
+        return {"max_qcd": spec.max_qcd, "max_qed": spec.max_qed}
+    weighted = lowest_weighted_order(legs, n_initial, vertices, **exclusions)
+    if weighted is None:
+        msg = (
+            f"{spec.text!r}: no tree-level diagram (charge, colour or fermion number is not "
+            "conserved)"
+        )
+        raise InvalidProcess(msg)
+    return {"max_weighted": weighted}
+
+
+def _blocked(fn, block: int):
+    """Apply a batched function in blocks of ``block`` events inside one compiled loop.
+
+    The working set of one block of helicity-resolved currents stays in the CPU caches; the
+    batch is padded with copies of its last event and the padding dropped afterwards.
+    """
+
+    def run(momenta):
+        n_events = momenta.shape[0]
+        if n_events <= block:
+            return fn(momenta)
+        n_blocks = -(-n_events // block)
+        pad = n_blocks * block - n_events
+        if pad:
+            momenta = jnp.concatenate([momenta, jnp.repeat(momenta[-1:], pad, axis=0)])
+        blocks = momenta.reshape(n_blocks, block, *momenta.shape[1:])
+        out = jax.lax.map(fn, blocks)
+        return out.reshape(n_blocks * block, *out.shape[2:])[:n_events]
+
+    return run
+
+
+def default_block_size() -> int:
+    """Events per block: small on CPUs (cache), large on accelerators (parallelism)."""
+    return 64 if jax.default_backend() == "cpu" else 8192
+
+
+def _compile_graph(graph: CurrentGraph, phys, params, rdtype, gauge_leg, block):
+    flows_fn, hel_states = _evaluator(graph, phys, params, rdtype, gauge_leg)
+    matrix = colour_matrix(graph.basis)
+    factor = colour_factor(matrix).astype(rdtype)
+    denominator = _denominator(phys[: graph.n_initial], phys[graph.n_initial :], params)
+
+    def per_helicity(momenta):
+        flows = jnp.stack(flows_fn(momenta))  # [n_basis, *hel, N]
+        projected = jnp.tensordot(factor, flows, axes=1)
+        total = jnp.sum(projected.real**2 + projected.imag**2, axis=0) / denominator
+        return jnp.moveaxis(total, -1, 0)
+
+    def me(momenta):
+        ph = per_helicity(momenta)
+        return jnp.sum(ph.reshape(ph.shape[0], -1), axis=-1)
+
+    return (
+        jax.jit(_blocked(me, block)),
+        jax.jit(_blocked(per_helicity, block)),
+        matrix,
+        denominator,
+        hel_states,
+    )
+
+
+def _diagram_builder(legs, n_initial, vertices, bounds, exclusions, phys, params, rdtype, block):
+    """Lazily build (and cache) the per-diagram weight function and the diagram count."""
+    cache = {}
+
+    def get():
+        if not cache:
+            graph, diagram_of_flow = build_diagrams(
+                legs, n_initial, vertices, **bounds, **exclusions
+            )
+            flows_fn, _ = _evaluator(graph, phys, params, rdtype)
+            index = np.asarray(diagram_of_flow)
+            n_diagrams = int(index.max()) + 1
+            hel_axes = tuple(range(1, len(legs) + 1))
+
+            def weights(momenta):
+                amps = jnp.stack(flows_fn(momenta))
+                a2 = jnp.sum(amps.real**2 + amps.imag**2, axis=hel_axes)
+                return jax.ops.segment_sum(a2, index, num_segments=n_diagrams).T
+
+            cache["value"] = (jax.jit(_blocked(weights, block)), n_diagrams)
+        return cache["value"]
+
+    return get
+
+
+def compile_matrix_element(
+    process: str,
+    params: ModelParameters | None = None,
+    *,
+    dtype: str = "float64",
+    definitions=None,
+    gauge_check_leg: int | None = None,
+    block_size: int | None = None,
+) -> CompiledProcess:
+    """Build |M|² for every subprocess of ``process`` (MG5 syntax).
+
+    Args:
+        process: e.g. ``"g g > t t~ g"`` or ``"p p > t t~"``.
+        params: model parameters (default: MG5 ``sm`` defaults, α_s = 0.118).
+        dtype: ``"float64"`` (default) or ``"float32"``.
+        definitions: extra multiparticle labels, ``{"p": "g u d u~ d~"}``.
+        gauge_check_leg: diagnostics only: replace the polarisation vectors of this massless
+            vector leg (0-based) by its momentum; gauge invariance then makes |M|² vanish.
+        block_size: events evaluated together inside the compiled function (default:
+            :func:`default_block_size`).
+
+    Returns:
+        A :class:`CompiledProcess`; each of its subprocesses maps momenta ``[N, n, 4]`` (GeV)
+        to |M|² ``[N]``.
+
+    Raises:
+        InvalidProcess: unknown particles, no diagram (charge, colour or fermion number not
+        conserved, or not at the requested coupling orders).
+    """
+    rdtype = real_dtype(dtype)
+    params = params or ModelParameters()
+    block = block_size or default_block_size()
+    spec = parse_process(process, definitions, params.restriction)
+    flavours = expand_process(spec)
+    if not flavours:
+        msg = f"{process!r}: no assignment of the particles conserves electric charge"
+        raise InvalidProcess(msg)
+    vertices = active_vertices(params)
+    exclusions = {
+        "forbid_internal": spec.forbid_internal,
+        "forbid_s_channel": spec.forbid_s_channel,
+    }
+    groups: dict[tuple, list[tuple[str, ...]]] = {}
+    built: dict[tuple, tuple] = {}
+    errors = []
+    for initial, final in flavours:
+        phys = [PARTICLES_BY_NAME[x] for x in (*initial, *final)]
+        n_initial = len(initial)
+        legs = tuple(p if k < n_initial else antiparticle(p) for k, p in enumerate(phys))
+        try:
+            bounds = _order_bounds(spec, legs, n_initial, vertices, exclusions)
+        except InvalidProcess as exc:
+            errors.append(str(exc))
+            continue
+        graph = build_currents(legs, n_initial, vertices, **bounds, **exclusions)
+        if not graph.flows:
+            errors.append(f"{spec.text!r}: no tree-level diagram at the requested coupling orders")
+            continue
+        key = (n_initial, _structure_key(graph, params))
+        groups.setdefault(key, []).append(tuple(p.name for p in phys))
+        built.setdefault(key, (graph, phys, legs, bounds))
+    if not groups:
+        msg = errors[0] if len(flavours) == 1 else f"{process!r}: no subprocess has a diagram"
+        raise InvalidProcess(msg)
+    subprocesses = []
+    for key, members in groups.items():
+        graph, phys, legs, bounds = built[key]
+        me, per_hel, matrix, denominator, hel_states = _compile_graph(
+            graph, phys, params, rdtype, gauge_check_leg, block
+        )
+        logger.info(
+            "%s: %d currents, %d vertex evaluations, %d colour flows",
+            " ".join(members[0]), len(graph.currents), len(graph.evaluations), len(graph.basis),
+        )
+        subprocesses.append(
+            Subprocess(
+                particles=members[0],
+                n_initial=graph.n_initial,
+                same_me=tuple(members),
+                denominator=denominator,
+                n_colour_flows=len(graph.basis),
+                helicity_shape=tuple(len(h) for h in hel_states),
+                colour_matrix=matrix,
+                _me=me,
+                _per_helicity=per_hel,
+                _diagrams=_diagram_builder(
+                    legs, graph.n_initial, vertices, bounds, exclusions, phys, params, rdtype,
+                    block,
+                ),
+            )
+        )
+    return CompiledProcess(process, tuple(subprocesses), params)
