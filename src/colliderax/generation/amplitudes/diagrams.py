@@ -4,7 +4,9 @@ The |M|² itself comes from the colour-dressed recursion in :mod:`currents`; the
 also needs Σ_hel |A_d|² per Feynman diagram d (no colour), as MadEvent's multichannel weights.
 This module enumerates the diagrams as a :class:`CurrentGraph` in which every current is one
 sub-diagram (one contribution, no colour) and every flow is one amplitude. As in MG5, the three
-colour/Lorentz terms of a 4-gluon vertex are amplitudes of one diagram.
+colour/Lorentz terms of a 4-gluon vertex are amplitudes of one diagram. Diagrams with a
+four-point vertex have no propagator structure of their own; MG5 gives them no integration
+channel and leaves them out of the single-diagram-enhancement denominator.
 """
 
 import itertools
@@ -39,9 +41,12 @@ def build_diagrams(
     max_weighted: int | None = None,
     forbid_internal: frozenset[str] = frozenset(),
     forbid_s_channel: frozenset[str] = frozenset(),
-) -> tuple[CurrentGraph, list[int]]:
-    """Every diagram within the coupling-order bounds (as :func:`currents.build_currents`);
-    returns the graph and the diagram number (0-based) of each amplitude (flow)."""
+) -> tuple[CurrentGraph, list[int], list[bool]]:
+    """Every diagram within the coupling-order bounds (as :func:`currents.build_currents`).
+
+    Returns the graph, the diagram number (0-based) of each amplitude (flow), and for each
+    diagram whether it contains a four-point vertex.
+    """
     n = len(legs)
     graph = CurrentGraph(n_legs=n, n_initial=n_initial, legs=legs)
     index, closing = _vertex_index(vertices)
@@ -113,12 +118,14 @@ def build_diagrams(
                                         closed=closed, is_row=_is_row(parent),
                                         contributions=[(complex(sign), len(graph.evaluations) - 1)],
                                     ),
-                                    (_group(vx), *(topology[c.id] for c in kids)),
+                                    (_group(vx) + ("4" if len(vx.particles) == 4 else ""),
+                                     *(topology[c.id] for c in kids)),
                                 )
                                 by_mask.setdefault(mask, []).append(cur.id)
 
     diagram_of_flow: list[int] = []
     numbers: dict[tuple, int] = {}
+    quartic: list[bool] = []
     for parts in (2, 3):
         for split in _splits(full, parts):
             for chosen in itertools.product(*(options(p) for p in split)):
@@ -138,5 +145,8 @@ def build_diagrams(
                         )
                         graph.flows.append([(complex(sign), len(graph.evaluations) - 1)])
                         topo = (_group(vx), *sorted(repr(topology[c.id]) for c in kids))
-                        diagram_of_flow.append(numbers.setdefault(topo, len(numbers)))
-    return prune(graph), diagram_of_flow
+                        if topo not in numbers:
+                            numbers[topo] = len(numbers)
+                            quartic.append(len(vx.particles) == 4 or "4" in repr(topo))
+                        diagram_of_flow.append(numbers[topo])
+    return prune(graph), diagram_of_flow, quartic

@@ -86,11 +86,18 @@ class Subprocess:
         """Number of Feynman diagrams (MG5 counting; built on first use)."""
         return self._diagrams()[1]
 
+    @property
+    def channel_diagrams(self) -> np.ndarray:
+        """Boolean ``[n_diagrams]``: diagrams that are integration channels (those without a
+        four-point vertex, as in MG5)."""
+        return self._diagrams()[2]
+
     def diagram_weights(self, momenta):
         """Σ_hel |A_d|² per Feynman diagram d (no colour), ``[N, n_diagrams]``.
 
         The single-diagram-enhancement weights of MG5's multichannel integration, with the
-        diagrams in order of construction; compiled on first use.
+        diagrams in order of construction; compiled on first use. MG5's enhancement factor for
+        channel c is ``w_c / Σ_d w_d`` with d over :attr:`channel_diagrams`.
         """
         return self._diagrams()[0](jnp.asarray(momenta))
 
@@ -362,7 +369,7 @@ def _diagram_builder(legs, n_initial, vertices, bounds, exclusions, phys, params
 
     def get():
         if not cache:
-            graph, diagram_of_flow = build_diagrams(
+            graph, diagram_of_flow, quartic = build_diagrams(
                 legs, n_initial, vertices, **bounds, **exclusions
             )
             flows_fn, _ = _evaluator(graph, phys, params, rdtype)
@@ -375,7 +382,8 @@ def _diagram_builder(legs, n_initial, vertices, bounds, exclusions, phys, params
                 a2 = jnp.sum(amps.real**2 + amps.imag**2, axis=hel_axes)
                 return jax.ops.segment_sum(a2, index, num_segments=n_diagrams).T
 
-            cache["value"] = (jax.jit(_blocked(weights, block)), n_diagrams)
+            channels = np.logical_not(np.asarray(quartic))
+            cache["value"] = (jax.jit(_blocked(weights, block)), n_diagrams, channels)
         return cache["value"]
 
     return get
