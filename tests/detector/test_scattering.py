@@ -22,8 +22,7 @@ def highland(p, mass, x_over_x0, q=1.0):
     )
 
 
-@pytest.fixture(scope="module")
-def two_layers():
+def scattering_geometry():
     # Layer 1 (r = 100 mm) scatters; layer 2 (r = 200 mm) has no material and only samples the
     # outgoing direction. Field off so the direction between the layers is constant.
     cfg = {
@@ -52,6 +51,11 @@ def two_layers():
     return geometry_from_dict(cfg)
 
 
+@pytest.fixture(scope="module")
+def two_layers():
+    return scattering_geometry()
+
+
 def _projected_angles(result):
     """Deflections at layer 1 projected on the azimuthal and polar directions [rad]."""
     assert bool(np.all(np.asarray(result.hit_valid)[:, :2]))
@@ -69,14 +73,14 @@ def _projected_angles(result):
 
 
 @pytest.mark.parametrize(
-    ("p", "eta"),
-    [(1.0, 0.0), (5.0, 0.0), (20.0, 0.0), (5.0, 1.0)],
+    ("p", "eta", "seed"),
+    [(1.0, 0.0, 1), (5.0, 0.0, 2), (20.0, 0.0, 3), (5.0, 1.0, 4)],
 )
-def test_scattering_width_matches_highland(two_layers, p, eta):
+def test_scattering_width_matches_highland(two_layers, p, eta, seed):
     pt = p / math.cosh(eta)
     muons = gun(jax.random.key(21), N_MUONS, pt_range=(pt, pt), eta_range=(eta, eta),
                 vertex_sigma=(0.0, 0.0, 0.0), pdg=13)
-    result = simulate(jax.random.key(99), muons, two_layers, field=0.0, material=True,
+    result = simulate(jax.random.key(seed), muons, two_layers, field=0.0, material=True,
                       smear=False, inefficiency=False)
     # At pseudorapidity eta the path through the cylinder is longer by cosh(eta).
     expected = highland(p, MUON_MASS, X_OVER_X0 * math.cosh(eta))

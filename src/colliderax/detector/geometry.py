@@ -627,60 +627,33 @@ def _build(
     tiles: list[dict[str, np.ndarray]] = []
     rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]] = []
     n_mod = 0
+    common = ("thickness", "x_over_x0", "pitch_u", "pitch_v", "module_length", "module_width")
     for vid in sorted(by_volume):
         members = by_volume[vid]
-        key = (lambda d: d.params["radius"]) if members[0].kind == BARREL else (
-            lambda d: d.params["z"]
-        )
-        for rank, d in enumerate(sorted(members, key=key)):
+        coord = "radius" if members[0].kind == BARREL else "z"
+        for rank, d in enumerate(sorted(members, key=lambda d: d.params[coord])):
             p = d.params
-            index = len(layers)
             if d.kind == BARREL:
-                lay = Layer(
-                    index=index,
-                    volume_id=vid,
-                    layer_id=2 * (rank + 1),
-                    volume_name=d.volume_name,
-                    kind=BARREL,
-                    radius=p["radius"],
-                    z=0.0,
-                    r_min=p["radius"],
-                    r_max=p["radius"],
-                    z_min=-p["half_length"],
-                    z_max=p["half_length"],
-                    thickness=p["thickness"],
-                    x_over_x0=p["x_over_x0"],
-                    pitch_u=p["pitch_u"],
-                    pitch_v=p["pitch_v"],
-                    module_length=p["module_length"],
-                    module_width=p["module_width"],
-                    inefficiency=p["inefficiency"],
-                    source=d.source,
-                )
-                tile, seg = _tile_barrel(lay, p["phi_offset"], n_mod)
+                shape = {"radius": p["radius"], "z": 0.0, "r_min": p["radius"]}
+                shape |= {"r_max": p["radius"], "z_min": -p["half_length"]}
+                shape |= {"z_max": p["half_length"]}
             else:
-                lay = Layer(
-                    index=index,
-                    volume_id=vid,
-                    layer_id=2 * (rank + 1),
-                    volume_name=d.volume_name,
-                    kind=ENDCAP,
-                    radius=0.5 * (p["r_min"] + p["r_max"]),
-                    z=p["z"],
-                    r_min=p["r_min"],
-                    r_max=p["r_max"],
-                    z_min=p["z"],
-                    z_max=p["z"],
-                    thickness=p["thickness"],
-                    x_over_x0=p["x_over_x0"],
-                    pitch_u=p["pitch_u"],
-                    pitch_v=p["pitch_v"],
-                    module_length=p["module_length"],
-                    module_width=p["module_width"],
-                    inefficiency=p["inefficiency"],
-                    source=d.source,
-                )
-                tile, seg = _tile_disk(lay, p["phi_offset"], n_mod)
+                shape = {"radius": 0.5 * (p["r_min"] + p["r_max"]), "z": p["z"]}
+                shape |= {"r_min": p["r_min"], "r_max": p["r_max"], "z_min": p["z"]}
+                shape |= {"z_max": p["z"]}
+            lay = Layer(
+                index=len(layers),
+                volume_id=vid,
+                layer_id=2 * (rank + 1),
+                volume_name=d.volume_name,
+                kind=d.kind,
+                inefficiency=p["inefficiency"],
+                source=d.source,
+                **shape,
+                **{k: p[k] for k in common},
+            )
+            tiler = _tile_barrel if d.kind == BARREL else _tile_disk
+            tile, seg = tiler(lay, p["phi_offset"], n_mod)
             layers.append(lay)
             tiles.append(tile)
             rows.append(seg)

@@ -206,6 +206,7 @@ def read_event(
     """Read an event written by :func:`write_event` or a TrackML CSV event.
 
     For each part the first existing of ``-<part>.parquet``, ``.csv``, ``.csv.gz`` is read.
+    Besides hits, truth and particles, TrackML's ``"cells"`` part can be requested.
 
     Raises:
         InvalidInput: a part is unknown or none of its files exist.

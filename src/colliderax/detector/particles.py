@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from colliderax.core.dtypes import require_x64
 from colliderax.core.errors import InvalidInput
 
 # |PDG code| -> (mass [GeV], charge [e] of the particle with the positive code). PDG 2024 values.
@@ -114,8 +115,10 @@ class Particles:
             particle_id: (n,) ids; 1..n when omitted.
 
         Raises:
-            InvalidInput: shapes disagree, or q/mass are missing and cannot come from pdg.
+            InvalidInput: x64 mode is off, shapes disagree, or q/mass are missing and cannot
+                come from pdg.
         """
+        require_x64()
         vertex = jnp.asarray(vertex, dtype=float)
         momentum = jnp.asarray(momentum, dtype=float)
         if vertex.ndim != 2 or vertex.shape[1] != 3 or momentum.shape != vertex.shape:
@@ -186,12 +189,13 @@ def gun(
         first_id: particle_id of the first particle; ids are consecutive.
 
     Returns:
-        The particle batch (float64 where x64 is enabled).
+        The particle batch (float64).
 
     Raises:
-        InvalidInput: empty or inverted ranges, negative p_T or widths, or a charge the
-            species cannot have.
+        InvalidInput: x64 mode is off, empty or inverted ranges, negative p_T or widths, or a
+            charge the species cannot have.
     """
+    require_x64()
     if n < 1:
         msg = f"n must be >= 1, got {n}"
         raise InvalidInput(msg)
