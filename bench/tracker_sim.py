@@ -16,33 +16,14 @@ from __future__ import annotations
 import argparse
 import datetime
 import statistics
-import subprocess
 import time
-from pathlib import Path
 
 import jax
 import numpy as np
 
+from benchtable import git_revision
 from colliderax.core import enable_x64, select_device
 from colliderax.core.device import device_description
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def git_revision() -> str:
-    """Short commit hash of the checkout, with ``-dirty`` for uncommitted changes."""
-    try:
-        rev = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO, capture_output=True, text=True, check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=REPO, capture_output=True, text=True, check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return rev + ("-dirty" if dirty else "")
 
 
 def parse_args() -> argparse.Namespace:

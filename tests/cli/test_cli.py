@@ -50,8 +50,16 @@ def test_me_on_reference_points_writes_json(shared_dir, tmp_path, capsys):
     ref = shared_dir / "reference/mg5/sm_gg_ttx.json"
     out = tmp_path / "me.json"
     code, stdout, err = run(
-        ["me", "g g > t t~", "--momenta", str(ref), "--param-card",
-         str(shared_dir / "reference/mg5/sm_gg_ttx.param_card.dat"), "--out", str(out)],
+        [
+            "me",
+            "g g > t t~",
+            "--momenta",
+            str(ref),
+            "--param-card",
+            str(shared_dir / "reference/mg5/sm_gg_ttx.param_card.dat"),
+            "--out",
+            str(out),
+        ],
         capsys,
     )
     assert code == 0, err
@@ -66,8 +74,15 @@ def test_me_on_reference_points_writes_json(shared_dir, tmp_path, capsys):
 def test_me_strict_refuses_off_shell_points(shared_dir, tmp_path, capsys):
     out = tmp_path / "me.json"
     code, _, err = run(
-        ["me", "g g > t t~", "--momenta", str(shared_dir / "reference/mg5/sm_gg_ttx.json"),
-         "--strict", "--out", str(out)],
+        [
+            "me",
+            "g g > t t~",
+            "--momenta",
+            str(shared_dir / "reference/mg5/sm_gg_ttx.json"),
+            "--strict",
+            "--out",
+            str(out),
+        ],
         capsys,
     )
     assert code == 2
@@ -91,7 +106,9 @@ def test_bad_momenta_files(tmp_path, capsys):
 def test_entry_point_runs_as_a_program():
     result = subprocess.run(
         [sys.executable, "-m", "colliderax.cli", "me", "e+ e- > mu+ mu-", "--points", "5"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "e+ e- > mu+ mu-" in result.stdout

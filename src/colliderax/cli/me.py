@@ -29,8 +29,9 @@ def _check_kinematics(momenta: np.ndarray, masses: list[float], n_initial: int, 
     if np.any(offshell > ONSHELL_TOLERANCE):
         n_bad = int(np.sum(np.any(offshell > ONSHELL_TOLERANCE, axis=1)))
         problems.append(
-            f"{n_bad} event(s) have off-shell external momenta (|p²−m²|/E² > {ONSHELL_TOLERANCE:g});"
-            " wavefunctions are evaluated at the momenta as given, like MG5 standalone"
+            f"{n_bad} event(s) have off-shell external momenta "
+            f"(|p²−m²|/E² > {ONSHELL_TOLERANCE:g}); wavefunctions are evaluated at the momenta "
+            "as given, like MG5 standalone"
         )
     if np.any(violation > CONSERVATION_TOLERANCE):
         n_bad = int(np.sum(violation > CONSERVATION_TOLERANCE))
@@ -46,24 +47,48 @@ def _check_kinematics(momenta: np.ndarray, masses: list[float], n_initial: int, 
 
 @click.command("me")
 @click.argument("process")
-@click.option("--momenta", "momenta_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="JSON file of phase-space points (layout of shared/reference/mg5).")
-@click.option("--param-card", type=click.Path(dir_okay=False, path_type=Path),
-              help="MG5 param_card.dat (default: the sm model defaults).")
-@click.option("--model", type=click.Choice(["sm", "sm-no_b_mass"]), default="sm",
-              show_default=True, help="Model restriction.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write momenta and |M|² per event to this JSON file.")
-@click.option("--sqrts", type=click.FloatRange(min=0, min_open=True), default=1500.0,
-              show_default=True, help="Without --momenta: partonic √s in GeV of flat points.")
-@click.option("--points", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="Without --momenta: number of flat (RAMBO) phase-space points.")
+@click.option(
+    "--momenta",
+    "momenta_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON file of phase-space points (layout of shared/reference/mg5).",
+)
+@click.option(
+    "--param-card",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="MG5 param_card.dat (default: the sm model defaults).",
+)
+@click.option(
+    "--model",
+    type=click.Choice(["sm", "sm-no_b_mass"]),
+    default="sm",
+    show_default=True,
+    help="Model restriction.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write momenta and |M|² per event to this JSON file.",
+)
+@click.option(
+    "--sqrts",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1500.0,
+    show_default=True,
+    help="Without --momenta: partonic √s in GeV of flat points.",
+)
+@click.option(
+    "--points",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Without --momenta: number of flat (RAMBO) phase-space points.",
+)
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed for --points.")
 @click.option("--strict", is_flag=True, help="Fail on off-shell or non-conserving momenta.")
 @dtype_option
 @device_option
-def me(process, momenta_file, param_card, model, out, sqrts, points, seed, strict, dtype,
-       device):
+def me(process, momenta_file, param_card, model, out, sqrts, points, seed, strict, dtype, device):
     """Evaluate |M|² (summed/averaged over helicities and colours, as MG5) for PROCESS.
 
     \b
@@ -82,7 +107,8 @@ def me(process, momenta_file, param_card, model, out, sqrts, points, seed, stric
     dev = select_device(device)
     params = (
         ModelParameters.from_param_card(param_card, model)
-        if param_card else ModelParameters(restriction=model)
+        if param_card
+        else ModelParameters(restriction=model)
     )
     t0 = time.perf_counter()
     compiled = compile_matrix_element(process, params, dtype=dtype)
@@ -142,10 +168,14 @@ def me(process, momenta_file, param_card, model, out, sqrts, points, seed, stric
     units = "dimensionless" if n_legs == 4 else f"GeV^{8 - 2 * n_legs}"
     click.echo(f"process      {sub.name}   (model {model}, {dtype}, {device_description(dev)})")
     click.echo(f"points       {source}")
-    click.echo(f"colour flows {sub.n_colour_flows}   helicities {int(np.prod(sub.helicity_shape))}"
-               f"   denominator {sub.denominator}")
-    click.echo(f"|M|^2 [{units}]  mean {np.mean(me_values):.6e}  min {np.min(me_values):.6e}"
-               f"  max {np.max(me_values):.6e}")
+    click.echo(
+        f"colour flows {sub.n_colour_flows}   helicities {int(np.prod(sub.helicity_shape))}"
+        f"   denominator {sub.denominator}"
+    )
+    click.echo(
+        f"|M|^2 [{units}]  mean {np.mean(me_values):.6e}  min {np.min(me_values):.6e}"
+        f"  max {np.max(me_values):.6e}"
+    )
     click.echo(
         f"timing       build+compile {t_compile:.2f} s, then {len(momenta) / t_eval:.3g} events/s"
     )

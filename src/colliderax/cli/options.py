@@ -3,11 +3,16 @@
 import click
 
 dtype_option = click.option(
-    "--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True,
+    "--dtype",
+    type=click.Choice(["float64", "float32"]),
+    default="float64",
+    show_default=True,
     help="Floating-point precision.",
 )
 device_option = click.option(
-    "--device", type=click.Choice(["cpu", "gpu"]), default=None,
+    "--device",
+    type=click.Choice(["cpu", "gpu"]),
+    default=None,
     help="Compute device (default: $COLLIDERAX_DEVICE, else JAX's default).",
 )
 

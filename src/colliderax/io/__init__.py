@@ -1,1 +1,1 @@
-"""File formats: SLHA parameter cards, MG5-style reference JSON (and later LHE, Parquet, TrackML)."""
+"""File formats: SLHA parameter cards and the MG5 reference-point JSON layout."""

@@ -38,7 +38,10 @@ def read_momenta(path: str | os.PathLike) -> np.ndarray:
         msg = f"momenta file {path}: every event needs the same number of [E, px, py, pz] lists"
         raise InvalidInput(msg) from None
     if momenta.ndim != 3 or momenta.shape[-1] != 4:
-        msg = f"momenta file {path}: expected events of [E, px, py, pz] lists, got shape {momenta.shape}"
+        msg = (
+            f"momenta file {path}: expected events of [E, px, py, pz] lists, "
+            f"got shape {momenta.shape}"
+        )
         raise InvalidInput(msg)
     if not np.all(np.isfinite(momenta)):
         bad = int(np.argwhere(~np.isfinite(momenta))[0][0])
@@ -50,8 +53,7 @@ def read_momenta(path: str | os.PathLike) -> np.ndarray:
 def write_results(path: str | os.PathLike, metadata: dict, momenta: np.ndarray, me: np.ndarray):
     """Write metadata and per-event ``momenta``/``me`` atomically."""
     events = [
-        {"event": i, "momenta": momenta[i].tolist(), "me": float(me[i])}
-        for i in range(len(me))
+        {"event": i, "momenta": momenta[i].tolist(), "me": float(me[i])} for i in range(len(me))
     ]
     body = dict(metadata, n_events=len(events), events=events)
     text = json.dumps(body, indent=1, allow_nan=False) + "\n"

@@ -47,14 +47,18 @@ def test_reference_parameters_are_derived_like_mg5(shared_dir):
     ref, params, _, _ = _load(shared_dir, "sm_gg_ttx")
     derived = ref["parameters"]["ew_derived"]
     for ours, key in [
-        (params.MW, "MW"), (params.sw2, "sw2"), (params.ee, "ee"), (params.vev, "vev"),
+        (params.MW, "MW"),
+        (params.sw2, "sw2"),
+        (params.ee, "ee"),
+        (params.vev, "vev"),
         (params.cw, "cw"),
     ]:
         assert ours == pytest.approx(derived[key], rel=1e-14)  # same formulas, float64
 
 
 @pytest.mark.parametrize(
-    "name", ["sm_epem_mupmum", "sm_gg_ttx", "sm_gg_ttxg", "sm_gu_ttxu", "sm_gux_ttxux", "sm_uux_ttxg"]
+    "name",
+    ["sm_epem_mupmum", "sm_gg_ttx", "sm_gg_ttxg", "sm_gu_ttxu", "sm_gux_ttxux", "sm_uux_ttxg"],
 )
 def test_multichannel_weights_match_mg5(shared_dir, name):
     """me × |A_c|²/Σ_d |A_d|² reproduces MG5's single-diagram-enhanced values.
@@ -70,7 +74,9 @@ def test_multichannel_weights_match_mg5(shared_dir, name):
     ratio = weights / weights[:, sub.channel_diagrams].sum(axis=1, keepdims=True)
     channel = np.array([e["channel_id"] for e in ref["events"]])
     target = np.array([e["me_multichannel"] for e in ref["events"]]) / me
-    ours = {c: int(np.argmin(np.abs(ratio[np.argmax(channel == c)] / target[channel == c][0] - 1)))
-            for c in np.unique(channel)}
+    ours = {
+        c: int(np.argmin(np.abs(ratio[np.argmax(channel == c)] / target[channel == c][0] - 1)))
+        for c in np.unique(channel)
+    }
     matched = ratio[np.arange(len(me)), [ours[c] for c in channel]]
     assert np.max(np.abs(matched / target - 1)) < 1e-10

@@ -45,8 +45,9 @@ def test_bose_symmetry_of_identical_gluons():
     # and the two initial gluons of g g > t t~ g
     sub = _me("g g > t t~ g")
     p = _points("g g > t t~ g", ModelParameters(), n=6)
-    np.testing.assert_allclose(np.asarray(sub(p[:, [1, 0, 2, 3, 4]])), np.asarray(sub(p)),
-                               rtol=1e-11)
+    np.testing.assert_allclose(
+        np.asarray(sub(p[:, [1, 0, 2, 3, 4]])), np.asarray(sub(p)), rtol=1e-11
+    )
 
 
 @pytest.mark.parametrize(
@@ -101,7 +102,9 @@ def test_fermion_statistics_identical_quarks_and_bhabha():
     p = _points("u u > u u", params, n=6)
     s, t, u = _mandelstam(p)
     g4, e4 = params.gs**4, params.ee**4
-    uu = g4 * ((4 / 9) * ((s * s + u * u) / t**2 + (s * s + t * t) / u**2) - (8 / 27) * s * s / (t * u))
+    uu = g4 * (
+        (4 / 9) * ((s * s + u * u) / t**2 + (s * s + t * t) / u**2) - (8 / 27) * s * s / (t * u)
+    )
     np.testing.assert_allclose(np.asarray(_me("u u > u u")(p)), uu / 2, rtol=1e-12)
     bhabha = 2 * e4 * ((s * s + u * u) / t**2 + 2 * u * u / (s * t) + (u * u + t * t) / s**2)
     np.testing.assert_allclose(np.asarray(_me("e+ e- > e+ e- / z h")(p)), bhabha, rtol=1e-12)
@@ -140,8 +143,10 @@ def test_gg_to_ttbar_analytic():
     tau1 = 2 * mdot(p[:, 0], p[:, 2]) / s
     tau2 = 2 * mdot(p[:, 0], p[:, 3]) / s
     rho = 4 * params.MT**2 / s
-    expected = params.gs**4 * (1 / (6 * tau1 * tau2) - 3 / 8) * (
-        tau1**2 + tau2**2 + rho - rho**2 / (4 * tau1 * tau2)
+    expected = (
+        params.gs**4
+        * (1 / (6 * tau1 * tau2) - 3 / 8)
+        * (tau1**2 + tau2**2 + rho - rho**2 / (4 * tau1 * tau2))
     )
     np.testing.assert_allclose(np.asarray(_me("g g > t t~", params)(p)), expected, rtol=1e-12)
 
@@ -156,11 +161,16 @@ def _two_body(sqrts, masses, cos_theta=0.3):
 
     pi, pf = pstar(m1, m2), pstar(m3, m4)
     sin_theta = np.sqrt(1 - cos_theta**2)
-    return np.array([[
-        [np.hypot(pi, m1), 0, 0, pi], [np.hypot(pi, m2), 0, 0, -pi],
-        [np.hypot(pf, m3), pf * sin_theta, 0, pf * cos_theta],
-        [np.hypot(pf, m4), -pf * sin_theta, 0, -pf * cos_theta],
-    ]])
+    return np.array(
+        [
+            [
+                [np.hypot(pi, m1), 0, 0, pi],
+                [np.hypot(pi, m2), 0, 0, -pi],
+                [np.hypot(pf, m3), pf * sin_theta, 0, pf * cos_theta],
+                [np.hypot(pf, m4), -pf * sin_theta, 0, -pf * cos_theta],
+            ]
+        ]
+    )
 
 
 @pytest.mark.parametrize("process", ["e+ e- > w+ w-", "w+ w- > w+ w-", "t t~ > w+ w-", "z z > h h"])

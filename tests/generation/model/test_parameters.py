@@ -32,7 +32,7 @@ def test_shared_card_reads(shared_dir):
 def test_bad_cards(tmp_path):
     card = tmp_path / "bad.dat"
     card.write_text("BLOCK MASS\n  6 abc # MT\n")
-    with pytest.raises(InvalidCard, match="bad.dat:2"):
+    with pytest.raises(InvalidCard, match=r"bad\.dat:2"):
         ModelParameters.from_param_card(card)
     with pytest.raises(InvalidCard, match="cannot read"):
         ModelParameters.from_param_card(tmp_path / "missing.dat")

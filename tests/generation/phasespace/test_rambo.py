@@ -30,8 +30,11 @@ def test_massless_volume(n):
     sqrts = 500.0
     _, w = rambo(jax.random.key(2), 10, sqrts, [0.0] * n)
     s = sqrts**2
-    expected = (2 * math.pi) ** (4 - 3 * n) * (math.pi / 2) ** (n - 1) * s ** (n - 2) / (
-        math.factorial(n - 1) * math.factorial(n - 2)
+    expected = (
+        (2 * math.pi) ** (4 - 3 * n)
+        * (math.pi / 2) ** (n - 1)
+        * s ** (n - 2)
+        / (math.factorial(n - 1) * math.factorial(n - 2))
     )
     np.testing.assert_allclose(np.asarray(w), expected, rtol=1e-14)
 

@@ -84,8 +84,12 @@ def _relabel(term: colour.Term, old: int, new: int) -> colour.Term:
     for c in term:
         if c[0] == "o":
             out.append(
-                ("o", new if c[1] == old else c[1], tuple(new if x == old else x for x in c[2]),
-                 new if c[3] == old else c[3])
+                (
+                    "o",
+                    new if c[1] == old else c[1],
+                    tuple(new if x == old else x for x in c[2]),
+                    new if c[3] == old else c[3],
+                )
             )
         else:
             out.append(("t", tuple(new if x == old else x for x in c[1])))
@@ -94,7 +98,9 @@ def _relabel(term: colour.Term, old: int, new: int) -> colour.Term:
 
 @lru_cache(maxsize=200_000)
 def _reduce_vertex(
-    vertex_colour: tuple, slot_labels: tuple[int, ...], child_terms: tuple[colour.Term, ...],
+    vertex_colour: tuple,
+    slot_labels: tuple[int, ...],
+    child_terms: tuple[colour.Term, ...],
     summed: frozenset[int],
 ) -> tuple[tuple[colour.Term, complex], ...]:
     """Colour of a vertex joined to child structures, with the summed labels contracted."""
@@ -212,8 +218,16 @@ def build_currents(
     def leaf(k: int) -> Current:
         p = legs[k]
         c = Current(
-            id=len(graph.currents), mask=1 << k, particle=p, term=(), qcd=0, qed=0,
-            open_end=k if p.is_fermion else -1, closed=frozenset(), is_row=_is_row(p), leg=k,
+            id=len(graph.currents),
+            mask=1 << k,
+            particle=p,
+            term=(),
+            qcd=0,
+            qed=0,
+            open_end=k if p.is_fermion else -1,
+            closed=frozenset(),
+            is_row=_is_row(p),
+            leg=k,
         )
         graph.currents.append(c)
         return c
@@ -284,9 +298,15 @@ def build_currents(
                                     key = (mask, parent.name, term, qcd, qed, open_end)
                                     if key not in lookup:
                                         cur = Current(
-                                            id=len(graph.currents), mask=mask, particle=parent,
-                                            term=term, qcd=qcd, qed=qed, open_end=open_end,
-                                            closed=closed, is_row=_is_row(parent),
+                                            id=len(graph.currents),
+                                            mask=mask,
+                                            particle=parent,
+                                            term=term,
+                                            qcd=qcd,
+                                            qed=qed,
+                                            open_end=open_end,
+                                            closed=closed,
+                                            is_row=_is_row(parent),
                                         )
                                         graph.currents.append(cur)
                                         lookup[key] = cur.id
@@ -314,7 +334,9 @@ def build_currents(
                         slot_labels = [0] * len(vx.particles)
                         for label, slot in zip(labels, slots, strict=True):
                             slot_labels[slot] = label
-                        reduced = _reduce_vertex(vx.colour, tuple(slot_labels), tuple(terms), summed)
+                        reduced = _reduce_vertex(
+                            vx.colour, tuple(slot_labels), tuple(terms), summed
+                        )
                         if not reduced:
                             continue
                         graph.evaluations.append(

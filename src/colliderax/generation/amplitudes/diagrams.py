@@ -63,8 +63,16 @@ def build_diagrams(
         p = legs[k]
         cur = add(
             Current(
-                id=k, mask=1 << k, particle=p, term=(), qcd=0, qed=0,
-                open_end=k if p.is_fermion else -1, closed=frozenset(), is_row=_is_row(p), leg=k,
+                id=k,
+                mask=1 << k,
+                particle=p,
+                term=(),
+                qcd=0,
+                qed=0,
+                open_end=k if p.is_fermion else -1,
+                closed=frozenset(),
+                is_row=_is_row(p),
+                leg=k,
             ),
             ("leg", k),
         )
@@ -113,13 +121,21 @@ def build_diagrams(
                                 )
                                 cur = add(
                                     Current(
-                                        id=len(graph.currents), mask=mask, particle=parent,
-                                        term=(), qcd=qcd, qed=qed, open_end=open_end,
-                                        closed=closed, is_row=_is_row(parent),
+                                        id=len(graph.currents),
+                                        mask=mask,
+                                        particle=parent,
+                                        term=(),
+                                        qcd=qcd,
+                                        qed=qed,
+                                        open_end=open_end,
+                                        closed=closed,
+                                        is_row=_is_row(parent),
                                         contributions=[(complex(sign), len(graph.evaluations) - 1)],
                                     ),
-                                    (_group(vx) + ("4" if len(vx.particles) == 4 else ""),
-                                     *(topology[c.id] for c in kids)),
+                                    (
+                                        _group(vx) + ("4" if len(vx.particles) == 4 else ""),
+                                        *(topology[c.id] for c in kids),
+                                    ),
                                 )
                                 by_mask.setdefault(mask, []).append(cur.id)
 

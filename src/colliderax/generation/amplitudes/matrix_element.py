@@ -286,8 +286,7 @@ def _evaluator(graph: CurrentGraph, phys: list[Particle], params, rdtype, gauge_
                         for lam in hel_states[k]
                     ]
                 values[cur.id] = tuple(
-                    jnp.concatenate([st[c] for st in states], axis=k)
-                    for c in range(len(states[0]))
+                    jnp.concatenate([st[c] for st in states], axis=k) for c in range(len(states[0]))
                 )
                 continue
             summed = weighted_sum(cur.contributions, current=True)
@@ -461,7 +460,10 @@ def compile_matrix_element(
         )
         logger.info(
             "%s: %d currents, %d vertex evaluations, %d colour flows",
-            " ".join(members[0]), len(graph.currents), len(graph.evaluations), len(graph.basis),
+            " ".join(members[0]),
+            len(graph.currents),
+            len(graph.evaluations),
+            len(graph.basis),
         )
         subprocesses.append(
             Subprocess(
@@ -475,7 +477,14 @@ def compile_matrix_element(
                 _me=me,
                 _per_helicity=per_hel,
                 _diagrams=_diagram_builder(
-                    legs, graph.n_initial, vertices, bounds, exclusions, phys, params, rdtype,
+                    legs,
+                    graph.n_initial,
+                    vertices,
+                    bounds,
+                    exclusions,
+                    phys,
+                    params,
+                    rdtype,
                     block,
                 ),
             )

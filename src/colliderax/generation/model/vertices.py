@@ -135,8 +135,14 @@ def sm_vertices() -> tuple[Vertex, ...]:
         q = PARTICLES_BY_NAME[f].charge
         anti = PARTICLES_BY_NAME[f].antiname
         parts = [anti, f, "a"]
-        add(parts, "FFV", _chiral(("FFV1", lambda p, q=q: i * p.ee * q)), quark_colour(parts),
-            qed=1, name=f"{f}{f}a")
+        add(
+            parts,
+            "FFV",
+            _chiral(("FFV1", lambda p, q=q: i * p.ee * q)),
+            quark_colour(parts),
+            qed=1,
+            name=f"{f}{f}a",
+        )
 
     def z_coupling(t3: float, q: float):
         def c(p: ModelParameters) -> tuple[complex, complex]:
@@ -180,23 +186,52 @@ def sm_vertices() -> tuple[Vertex, ...]:
     def quartic(weights, value):
         return lambda p: tuple(value(p) * x for x in weights)
 
-    add(["w-", "w-", "w+", "w+"], "VVVV", quartic(_VVVV_PAIRINGS["VVVV2"], lambda p: -i * p.gw**2),
-        qed=2, name="wwww")
-    add(["a", "a", "w-", "w+"], "VVVV", quartic(_VVVV_PAIRINGS["VVVV2"], lambda p: i * p.ee**2),
-        qed=2, name="aaww")
-    add(["w-", "w+", "z", "z"], "VVVV",
-        quartic(_VVVV_PAIRINGS["VVVV2"], lambda p: i * p.gw**2 * p.cw**2), qed=2, name="wwzz")
-    add(["a", "w-", "w+", "z"], "VVVV",
-        quartic(_VVVV_PAIRINGS["VVVV5"], lambda p: -2 * i * p.gw**2 * p.cw * p.sw), qed=2,
-        name="awwz")
+    add(
+        ["w-", "w-", "w+", "w+"],
+        "VVVV",
+        quartic(_VVVV_PAIRINGS["VVVV2"], lambda p: -i * p.gw**2),
+        qed=2,
+        name="wwww",
+    )
+    add(
+        ["a", "a", "w-", "w+"],
+        "VVVV",
+        quartic(_VVVV_PAIRINGS["VVVV2"], lambda p: i * p.ee**2),
+        qed=2,
+        name="aaww",
+    )
+    add(
+        ["w-", "w+", "z", "z"],
+        "VVVV",
+        quartic(_VVVV_PAIRINGS["VVVV2"], lambda p: i * p.gw**2 * p.cw**2),
+        qed=2,
+        name="wwzz",
+    )
+    add(
+        ["a", "w-", "w+", "z"],
+        "VVVV",
+        quartic(_VVVV_PAIRINGS["VVVV5"], lambda p: -2 * i * p.gw**2 * p.cw * p.sw),
+        qed=2,
+        name="awwz",
+    )
 
     # --- Higgs couplings to bosons and itself ---------------------------------------------
     add(["w-", "w+", "h"], "VVS", lambda p: i * p.ee**2 * p.vev / (2 * p.sw2), qed=1, name="wwh")
-    add(["z", "z", "h"], "VVS", lambda p: i * p.ee**2 * p.vev / (2 * p.sw2 * p.cw**2), qed=1,
-        name="zzh")
+    add(
+        ["z", "z", "h"],
+        "VVS",
+        lambda p: i * p.ee**2 * p.vev / (2 * p.sw2 * p.cw**2),
+        qed=1,
+        name="zzh",
+    )
     add(["w-", "w+", "h", "h"], "VVSS", lambda p: i * p.ee**2 / (2 * p.sw2), qed=2, name="wwhh")
-    add(["z", "z", "h", "h"], "VVSS", lambda p: i * p.ee**2 / (2 * p.sw2 * p.cw**2), qed=2,
-        name="zzhh")
+    add(
+        ["z", "z", "h", "h"],
+        "VVSS",
+        lambda p: i * p.ee**2 / (2 * p.sw2 * p.cw**2),
+        qed=2,
+        name="zzhh",
+    )
     add(["h", "h", "h"], "SSS", lambda p: -6 * i * p.lam * p.vev, qed=1, name="hhh")
     add(["h", "h", "h", "h"], "SSSS", lambda p: -6 * i * p.lam, qed=2, name="hhhh")
     return tuple(v)

@@ -75,10 +75,7 @@ def rambo(key, n_events: int, sqrts: float, masses, *, dtype=jnp.float64, newton
     k3 = xi[:, None, None] * p3
     kabs = xi[:, None] * p0
     factor = (
-        xi ** (2 * n - 3)
-        * jnp.prod(kabs / e, axis=1)
-        * sqrts
-        / jnp.sum(kabs * kabs / e, axis=1)
+        xi ** (2 * n - 3) * jnp.prod(kabs / e, axis=1) * sqrts / jnp.sum(kabs * kabs / e, axis=1)
     )
     return jnp.concatenate([e[..., None], k3], axis=-1), weight * factor
 
