@@ -58,7 +58,7 @@ def slash_row(psibar, v):
 
 def chiral(psi, c_left, c_right):
     """(c_L P_L + c_R P_R) ψ (the same for a row spinor, acting from the right)."""
-    if c_left == c_right:
+    if isinstance(c_left, complex | float) and c_left == c_right:
         return scale(psi, c_left)
     return (c_left * psi[0], c_left * psi[1], c_right * psi[2], c_right * psi[3])
 
@@ -136,11 +136,16 @@ def vvv_current(ea, eb, pa, pb, pk):
 _PAIRINGS = (((0, 1), (2, 3)), ((0, 2), (1, 3)), ((0, 3), (1, 2)))
 
 
+def _is_zero(w) -> bool:
+    """A weight known at trace time to be zero (arrays of per-vertex weights never are)."""
+    return isinstance(w, int | float | complex) and w == 0
+
+
 def vvvv_amplitude(e, weights):
     """Σ of metric pairings: w₀ (ε1·ε2)(ε3·ε4) + w₁ (ε1·ε3)(ε2·ε4) + w₂ (ε1·ε4)(ε2·ε3)."""
     out = 0
     for w, (a, b) in zip(weights, _PAIRINGS, strict=True):
-        if w != 0:
+        if not _is_zero(w):
             out = out + w * dot(e[a[0]], e[a[1]]) * dot(e[b[0]], e[b[1]])
     return out
 
@@ -149,7 +154,7 @@ def vvvv_current(e, open_slot: int, weights):
     """Open-index current of the quartic vector vertex; ``e[open_slot]`` is ignored."""
     out = None
     for w, (a, b) in zip(weights, _PAIRINGS, strict=True):
-        if w == 0:
+        if _is_zero(w):
             continue
         pair, other = (a, b) if open_slot in a else (b, a)
         partner = pair[1] if pair[0] == open_slot else pair[0]

@@ -20,10 +20,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from colliderax.core.dtypes import complex_dtype, real_dtype
+from colliderax.core.dtypes import real_dtype
 from colliderax.core.errors import InvalidInput, InvalidProcess
-from colliderax.generation.amplitudes import lorentz as lz
 from colliderax.generation.amplitudes import wavefunctions as wf
+from colliderax.generation.amplitudes.batched import build_flows
 from colliderax.generation.amplitudes.colour_basis import colour_factor, colour_matrix
 from colliderax.generation.amplitudes.currents import (
     CurrentGraph,
@@ -149,154 +149,6 @@ def _structure_key(graph: CurrentGraph, params: ModelParameters) -> tuple:
     return currents, evaluations, tuple(tuple(f) for f in graph.flows), tuple(graph.basis)
 
 
-def _external(p, particle: Particle, incoming: bool, mass: float, lam: int):
-    if particle.spin == 1:
-        return (jnp.ones(p[0].shape, dtype=complex_dtype(p[0].dtype)),)
-    if particle.spin == 3:
-        return wf.polarisation(p, mass, lam, outgoing=not incoming)
-    if incoming:  # the physical particle is the leg's particle
-        return wf.spinor_u(p, mass, lam) if particle.pdg > 0 else wf.spinor_vbar(p, mass, lam)
-    # outgoing: the leg particle is the antiparticle of the physical one
-    return wf.spinor_v(p, mass, lam) if particle.pdg > 0 else wf.spinor_ubar(p, mass, lam)
-
-
-def _vertex(vertex, coupling, wfs, moms, open_slot):
-    """Evaluate one vertex: an amplitude if ``open_slot`` is None, else the open current.
-
-    Wavefunctions and momenta are tuples of component arrays (see :mod:`lorentz`); an
-    amplitude is one array, a current a tuple (4 components, or 1 for scalars).
-    """
-    kind = vertex.kind
-    if kind in ("FFV", "FFS"):
-        cl, cr = coupling
-        bar, psi, boson = wfs
-        if kind == "FFV":
-            if open_slot is None:
-                return lz.spinor_product(bar, lz.slash_column(boson, lz.chiral(psi, cl, cr)))
-            if open_slot == 2:
-                return lz.vector_current(bar, lz.chiral(psi, cl, cr))
-            if open_slot == 1:
-                return lz.chiral(lz.slash_row(bar, boson), cl, cr)
-            return lz.slash_column(boson, lz.chiral(psi, cl, cr))
-        if open_slot == 2:
-            return (lz.spinor_product(bar, lz.chiral(psi, cl, cr)),)
-        s = boson[0]
-        if open_slot is None:
-            return lz.spinor_product(bar, lz.chiral(psi, cl, cr)) * s
-        if open_slot == 1:
-            return lz.scale(lz.chiral(bar, cl, cr), s)
-        return lz.scale(lz.chiral(psi, cl, cr), s)
-    if kind == "VVV":
-        if open_slot is None:
-            return coupling * lz.vvv_amplitude(*wfs, *moms)
-        a, b = (open_slot + 1) % 3, (open_slot + 2) % 3
-        pk = lz.scale(lz.add(moms[a], moms[b]), -1.0)
-        return lz.scale(lz.vvv_current(wfs[a], wfs[b], moms[a], moms[b], pk), coupling)
-    if kind == "VVVV":
-        if open_slot is None:
-            return lz.vvvv_amplitude(wfs, coupling)
-        return lz.vvvv_current(wfs, open_slot, coupling)
-    # Vertices with scalars: VVS, VVSS, SSS, SSSS (vectors first).
-    n_vec = {"VVS": 2, "VVSS": 2, "SSS": 0, "SSSS": 0}[kind]
-    sprod = coupling
-    for k in range(n_vec, len(wfs)):
-        if k != open_slot:
-            sprod = sprod * wfs[k][0]
-    if n_vec == 0:
-        return sprod if open_slot is None else (sprod,)
-    if open_slot is None:
-        return lz.dot(wfs[0], wfs[1]) * sprod
-    if open_slot < 2:
-        return lz.scale(wfs[1 - open_slot], sprod)
-    return (lz.dot(wfs[0], wfs[1]) * sprod,)
-
-
-def _propagate(current, k, particle: Particle, is_row: bool, params: ModelParameters):
-    mass = params.value(particle.mass)
-    width = params.value(particle.width)
-    if particle.spin == 2:
-        if is_row:
-            return lz.propagate_row(current, k, mass, width)
-        return lz.propagate_column(current, k, mass, width)
-    if particle.spin == 3:
-        return lz.propagate_vector(current, k, mass, width)
-    return lz.propagate_scalar(current, k, mass, width)
-
-
-def _evaluator(graph: CurrentGraph, phys: list[Particle], params, rdtype, gauge_leg=None):
-    """A function momenta [N, n, 4] → list of flow values, each ``[*helicity_shape, N]``."""
-    n = graph.n_legs
-    n_initial = graph.n_initial
-    masses = [params.value(p.mass) for p in phys]
-    hel_states = [wf.helicities(p.spin, m > 0) for p, m in zip(phys, masses, strict=True)]
-    couplings = [ev.vertex.coupling(params) for ev in graph.evaluations]
-    signs = np.array([1.0 if k < n_initial else -1.0 for k in range(n)], dtype=rdtype)
-    cdtype = complex_dtype(rdtype)
-
-    def flows(momenta):
-        momenta = jnp.moveaxis(momenta.astype(rdtype), 0, -1)  # [n, 4, N]
-        batch = momenta.shape[-1]
-        shape = (1,) * n + (batch,)
-        k_in = momenta * signs[:, None, None]
-        kcache: dict[int, tuple] = {}
-
-        def kmask(mask):
-            if mask not in kcache:
-                legs = [i for i in range(n) if mask >> i & 1]
-                total = k_in[legs[0]]
-                for i in legs[1:]:
-                    total = total + k_in[i]
-                kcache[mask] = tuple(total[c].reshape(shape) for c in range(4))
-            return kcache[mask]
-
-        values: dict[int, tuple] = {}
-        evals: dict[int, object] = {}
-
-        def evaluate(e: int):
-            if e not in evals:
-                ev = graph.evaluations[e]
-                slot_wfs = [None] * len(ev.vertex.particles)
-                slot_moms = [None] * len(ev.vertex.particles)
-                for c, slot in zip(ev.children, ev.slots, strict=True):
-                    slot_wfs[slot] = values[c]
-                    slot_moms[slot] = kmask(graph.currents[c].mask)
-                evals[e] = _vertex(ev.vertex, couplings[e], slot_wfs, slot_moms, ev.open_slot)
-            return evals[e]
-
-        def weighted_sum(contributions, current: bool):
-            total = None
-            for coef, e in contributions:
-                value = evaluate(e)
-                term = lz.scale(value, coef) if current else value * coef
-                if current:
-                    total = term if total is None else lz.add(total, term)
-                else:
-                    total = term if total is None else total + term
-            return total
-
-        for cur in graph.currents:
-            if cur.leg >= 0:
-                k = cur.leg
-                p = tuple(momenta[k, c].reshape(shape) for c in range(4))
-                if k == gauge_leg:  # ε^μ → p^μ: a gauge-invariant |M|² vanishes
-                    states = [tuple(x.astype(cdtype) for x in p)] * len(hel_states[k])
-                else:
-                    states = [
-                        _external(p, graph.legs[k], k < n_initial, masses[k], lam)
-                        for lam in hel_states[k]
-                    ]
-                values[cur.id] = tuple(
-                    jnp.concatenate([st[c] for st in states], axis=k) for c in range(len(states[0]))
-                )
-                continue
-            summed = weighted_sum(cur.contributions, current=True)
-            values[cur.id] = _propagate(summed, kmask(cur.mask), cur.particle, cur.is_row, params)
-        full = (*(len(h) for h in hel_states), batch)
-        return [jnp.broadcast_to(weighted_sum(f, current=False), full) for f in graph.flows]
-
-    return flows, hel_states
-
-
 def _order_bounds(spec: ProcessSpec, legs, n_initial, vertices, exclusions) -> dict:
     if spec.has_orders:
         return {"max_qcd": spec.max_qcd, "max_qed": spec.max_qed}
@@ -338,16 +190,17 @@ def default_block_size() -> int:
 
 
 def _compile_graph(graph: CurrentGraph, phys, params, rdtype, gauge_leg, block):
-    flows_fn, hel_states = _evaluator(graph, phys, params, rdtype, gauge_leg)
+    flows_fn, hel_states = build_flows(graph, phys, params, rdtype, gauge_leg)
     matrix = colour_matrix(graph.basis)
     factor = colour_factor(matrix).astype(rdtype)
     denominator = _denominator(phys[: graph.n_initial], phys[graph.n_initial :], params)
+    hel_shape = tuple(len(h) for h in hel_states)
 
     def per_helicity(momenta):
-        flows = jnp.stack(flows_fn(momenta))  # [n_basis, *hel, N]
+        flows = flows_fn(momenta)  # [n_basis, n_conf, N]
         projected = jnp.tensordot(factor, flows, axes=1)
         total = jnp.sum(projected.real**2 + projected.imag**2, axis=0) / denominator
-        return jnp.moveaxis(total, -1, 0)
+        return total.T.reshape((momenta.shape[0], *hel_shape))
 
     def me(momenta):
         ph = per_helicity(momenta)
@@ -371,14 +224,13 @@ def _diagram_builder(legs, n_initial, vertices, bounds, exclusions, phys, params
             graph, diagram_of_flow, quartic = build_diagrams(
                 legs, n_initial, vertices, **bounds, **exclusions
             )
-            flows_fn, _ = _evaluator(graph, phys, params, rdtype)
+            flows_fn, _ = build_flows(graph, phys, params, rdtype)
             index = np.asarray(diagram_of_flow)
             n_diagrams = int(index.max()) + 1
-            hel_axes = tuple(range(1, len(legs) + 1))
 
             def weights(momenta):
-                amps = jnp.stack(flows_fn(momenta))
-                a2 = jnp.sum(amps.real**2 + amps.imag**2, axis=hel_axes)
+                amps = flows_fn(momenta)  # [n_amplitudes, n_conf, N]
+                a2 = jnp.sum(amps.real**2 + amps.imag**2, axis=1)
                 return jax.ops.segment_sum(a2, index, num_segments=n_diagrams).T
 
             channels = np.logical_not(np.asarray(quartic))
