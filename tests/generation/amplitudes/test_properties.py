@@ -1,13 +1,15 @@
 """Physical properties of |M|²: Lorentz invariance, Bose symmetry, gauge invariance, crossing,
 analytic formulas. Points are on-shell (massive RAMBO) unless a test says otherwise."""
 
+import math
+
 import jax
 import numpy as np
 import pytest
 
 from colliderax.generation.amplitudes import compile_matrix_element
 from colliderax.generation.model import PARTICLES_BY_NAME, ModelParameters
-from colliderax.generation.phasespace import two_to_n
+from colliderax.generation.phasespace import rambo, two_to_n
 from tests.helpers import boost_z_then_rotate, mdot
 
 NO_WIDTHS = ModelParameters(WT=0.0, WZ=0.0, WW=0.0, WH=0.0)
@@ -201,3 +203,27 @@ def test_float32_option_agrees_with_float64():
     sub32 = _me("g g > t t~ g", params, dtype="float32")
     got = np.asarray(sub32(p.astype(np.float32)), dtype=np.float64)
     np.testing.assert_allclose(got, np.asarray(sub64(p)), rtol=1e-3)
+
+
+def _decay_at_rest(parent: str, finals: list[str], params, n: int = 4):
+    mass = params.value(PARTICLES_BY_NAME[parent].mass)
+    masses = [params.value(PARTICLES_BY_NAME[f].mass) for f in finals]
+    p, _ = rambo(jax.random.key(5), n, mass, masses)
+    return np.concatenate([np.tile([mass, 0.0, 0.0, 0.0], (n, 1, 1)), np.asarray(p)], axis=1)
+
+
+def test_two_body_decay_widths():
+    """Γ = |M|² λ^{1/2}/(16π M³): Z → e+e- and t → b W+ against their closed forms."""
+    params = ModelParameters()
+    mz, mt, mw, mb = params.MZ, params.MT, params.MW, params.MB
+    me2 = np.asarray(_me("z > e+ e-")(_decay_at_rest("z", ["e+", "e-"], params)))
+    g = params.ee / (params.sw * params.cw)
+    expected = mz * g**2 * ((params.sw2 - 0.5) ** 2 + params.sw2**2) / (24 * math.pi)
+    np.testing.assert_allclose(me2 / (16 * math.pi * mz), expected, rtol=1e-12)
+    lam = math.sqrt((mt**2 - (mw + mb) ** 2) * (mt**2 - (mw - mb) ** 2))
+    mt2 = np.asarray(_me("t > b w+")(_decay_at_rest("t", ["b", "w+"], params)))
+    expected = params.gw**2 * lam * (
+        (mt**2 - mb**2) ** 2 + mw**2 * (mt**2 + mb**2) - 2 * mw**4
+    ) / (64 * math.pi * mw**2 * mt**3)
+    np.testing.assert_allclose(mt2 * lam / (16 * math.pi * mt**3), expected, rtol=1e-12)
+    assert expected == pytest.approx(params.WT, rel=1e-4)  # the card's WT is this LO width

@@ -122,8 +122,15 @@ def polarisation(p, mass: float, lam: int, outgoing: bool):
     cos_p = jnp.where(pt > 0.0, px / safe_pt, 1.0)
     sin_p = jnp.where(pt > 0.0, py / safe_pt, 0.0)
     if lam == 0:
+        # At rest the longitudinal state is along +z, as the transverse ones assume.
         scale = energy / (mass * safe_pabs)
-        vec = [pabs / mass + 0j, px * scale + 0j, py * scale + 0j, pz * scale + 0j]
+        at_rest = pabs <= 0.0
+        vec = [
+            pabs / mass + 0j,
+            px * scale + 0j,
+            py * scale + 0j,
+            jnp.where(at_rest, 1.0, pz * scale) + 0j,
+        ]
     else:
         s = 1.0 / jnp.sqrt(2.0)
         e1 = (cos_t * cos_p, cos_t * sin_p, -sin_t)
