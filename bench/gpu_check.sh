@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# One call on a lent GPU machine: GPU tests, then the benchmarks, results under $OUT.
+# Usage on the device tool: bash bench/gpu_check.sh   (PYTHONPATH=src is set here)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH=src:. PYTHONUNBUFFERED=1
+OUT=${OUT:-/tmp/gpu_check}
+mkdir -p "$OUT"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
+python3 -c "import jax; print(jax.__version__, jax.devices())" | tee -a "$OUT/gpu.txt"
+python3 -m pytest -q -m gpu -p no:cacheprovider 2>&1 | tee "$OUT/gpu_tests.log" | tail -5
+(cd bench && python3 me_throughput.py --device gpu --dtype float64 float32 --events 65536 \
+    --repeats 5) 2>&1 | tee "$OUT/me_gpu.txt" | tail -25
+(cd bench && python3 tracker_sim.py --device gpu --sizes 10000 100000) 2>&1 \
+    | tee "$OUT/tracker_gpu.txt" | tail -10
