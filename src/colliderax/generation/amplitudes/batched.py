@@ -4,7 +4,7 @@ The recursion of :mod:`currents` has hundreds to thousands of vertex evaluations
 as its own handful of XLA operations makes compile time grow with their number. Here every
 current is stored with its helicity configurations flattened, ``[components, n_conf, N]`` with
 ``n_conf = Π_{legs in S} h_leg`` in canonical order (legs ascending, the first leg most
-significant), in tables keyed by ``(components, n_conf)``. The evaluations of one recursion
+significant), in tables keyed by ``(level, components, n_conf)``. The evaluations of one recursion
 level that share the vertex kind, the open slot and the child tables form a group, evaluated as
 one broadcast operation over ``[group, n_conf₁, n_conf₂(, n_conf₃), N]``; the child-major
 result is put in canonical order with one gather. Contributions are summed into currents, and
@@ -120,8 +120,8 @@ class _Plan:
         n = graph.n_legs
         self.masks = sorted({c.mask for c in currents} | {(1 << n) - 1})
         self.mask_index = {m: i for i, m in enumerate(self.masks)}
-        self.table_pos: dict[int, tuple[tuple[int, int], int]] = {}
-        self.table_len: dict[tuple[int, int], int] = defaultdict(int)
+        self.table_pos: dict[int, tuple[tuple[int, int, int], int]] = {}
+        self.table_len: dict[tuple[int, int, int], int] = defaultdict(int)
         self.leaves = [c for c in currents if c.leg >= 0]
         for c in self.leaves:
             self._place(c.id)
@@ -129,7 +129,7 @@ class _Plan:
         for c in currents:
             if c.leg < 0:
                 by_level[bin(c.mask).count("1")].append(c.id)
-        self.levels = []  # [(groups of evaluations, [(key, spin, is_row, current ids)])]
+        self.levels = []  # [(level, evaluation groups, [(key, spin, is_row, current ids)])]
         for level in sorted(by_level):
             ids = by_level[level]
             evals = sorted({e for c in ids for _, e in currents[c].contributions})
@@ -143,7 +143,7 @@ class _Plan:
                 for c in cids:
                     self._place(c)
                 blocks.append((key, spin, is_row, cids))
-            self.levels.append((groups, blocks))
+            self.levels.append((level, groups, blocks))
         self.flow_groups = self._groups(sorted({e for f in graph.flows for _, e in f}))
 
     def n_conf(self, mask: int) -> int:
@@ -152,10 +152,14 @@ class _Plan:
     def key(self, cur) -> tuple[int, int]:
         return (1 if cur.particle.spin == 1 else 4, self.n_conf(cur.mask))
 
+    def table_of(self, cur) -> tuple[int, int, int]:
+        """The table holding a current: (recursion level, components, n_conf)."""
+        return (bin(cur.mask).count("1"), *self.key(cur))
+
     def _place(self, cur_id: int) -> None:
-        key = self.key(self.graph.currents[cur_id])
-        self.table_pos[cur_id] = (key, self.table_len[key])
-        self.table_len[key] += 1
+        table = self.table_of(self.graph.currents[cur_id])
+        self.table_pos[cur_id] = (table, self.table_len[table])
+        self.table_len[table] += 1
 
     def _groups(self, eval_ids):
         grouped: dict[tuple, list[int]] = defaultdict(list)
@@ -283,7 +287,7 @@ def build_flows(graph: CurrentGraph, phys: list[Particle], params, rdtype, gauge
     selector = np.array([[m >> k & 1 for k in range(n)] for m in plan.masks], dtype=rdtype)
     currents = graph.currents
     block_info = []
-    for _, blocks in plan.levels:
+    for _, _, blocks in plan.levels:
         info = []
         for key, spin, is_row, cids in blocks:
             info.append((
@@ -300,7 +304,7 @@ def build_flows(graph: CurrentGraph, phys: list[Particle], params, rdtype, gauge
         momenta = jnp.moveaxis(momenta.astype(rdtype), 0, -1)  # [n, 4, N]
         k_in = momenta * signs[:, None, None]
         kmom = jnp.tensordot(jnp.asarray(selector), k_in, axes=1)  # [n_masks, 4, N]
-        parts: dict[tuple[int, int], list] = defaultdict(list)
+        parts: dict[tuple[int, int, int], list] = defaultdict(list)
         for c in plan.leaves:
             k = c.leg
             p = tuple(momenta[k, i] for i in range(4))
@@ -312,9 +316,9 @@ def build_flows(graph: CurrentGraph, phys: list[Particle], params, rdtype, gauge
                     for lam in hel_states[k]
                 ]
             comps = [jnp.stack([st[i] for st in states]) for i in range(len(states[0]))]
-            parts[plan.key(c)].append(jnp.stack(comps)[None])
+            parts[plan.table_of(c)].append(jnp.stack(comps)[None])
         tables = {key: jnp.concatenate(v) for key, v in parts.items()}
-        for (groups, _), info in zip(plan.levels, block_info, strict=True):
+        for (level, groups, _), info in zip(plan.levels, block_info, strict=True):
             results = {}
             for group in groups:
                 out = _run_group(group, tables, kmom, cdtype)
@@ -325,7 +329,8 @@ def build_flows(graph: CurrentGraph, phys: list[Particle], params, rdtype, gauge
                     [_sum_contributions(currents[c].contributions, results) for c in cids]
                 )
                 new = _propagate(stacked, kmom[kidx], mass, width, spin, is_row)
-                tables[key] = jnp.concatenate([tables[key], new]) if key in tables else new
+                table = (level, *key)
+                tables[table] = jnp.concatenate([tables[table], new]) if table in tables else new
         results = {}
         for group in plan.flow_groups:
             out = _run_group(group, tables, kmom, cdtype)
