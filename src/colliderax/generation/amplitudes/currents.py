@@ -189,165 +189,178 @@ def _join(children: list[Current], vx: Vertex, slots, closing_leg: Current | Non
     return open_end, closed, sign
 
 
-def build_currents(
-    legs: tuple[Particle, ...],
-    n_initial: int,
-    vertices: tuple[Vertex, ...],
-    *,
-    max_qcd: int | None = None,
-    max_qed: int | None = None,
-    max_weighted: int | None = None,
-    forbid_internal: frozenset[str] = frozenset(),
-    forbid_s_channel: frozenset[str] = frozenset(),
-) -> CurrentGraph:
-    """The current recursion for ``legs`` (incoming convention) within the order bounds."""
-    n = len(legs)
-    graph = CurrentGraph(n_legs=n, n_initial=n_initial, legs=legs)
-    index, closing = _vertex_index(vertices)
-    initial_mask = (1 << n_initial) - 1
-    by_mask: dict[int, list[int]] = {}
-    lookup: dict[tuple, int] = {}
+class Enumerator:
+    """The ways to join currents at a vertex, shared by the colour-dressed recursion and the
+    Feynman-diagram enumeration.
 
-    def allowed(qcd: int, qed: int) -> bool:
+    Leaves are the external legs (the last one, the root, is kept apart); builders register the
+    currents they make with :meth:`register`, and ask, mask by mask in order of size, for the
+    vertex joins that make a current of that mask (:meth:`joins`) or close at the root
+    (:meth:`closings`). Coupling-order bounds and ``/``/``$`` exclusions are applied here.
+    """
+
+    def __init__(
+        self,
+        graph: CurrentGraph,
+        vertices: tuple[Vertex, ...],
+        *,
+        max_qcd: int | None = None,
+        max_qed: int | None = None,
+        max_weighted: int | None = None,
+        forbid_internal: frozenset[str] = frozenset(),
+        forbid_s_channel: frozenset[str] = frozenset(),
+    ):
+        self.graph = graph
+        self.index, self.closing = _vertex_index(vertices)
+        self.bounds = (max_qcd, max_qed, max_weighted)
+        self.forbid_internal = forbid_internal
+        self.forbid_s_channel = forbid_s_channel
+        self.by_mask: dict[int, list[int]] = {}
+        n = graph.n_legs
+        for k in range(n):
+            p = graph.legs[k]
+            leaf = Current(
+                id=len(graph.currents), mask=1 << k, particle=p, term=(), qcd=0, qed=0,
+                open_end=k if p.is_fermion else -1, closed=frozenset(), is_row=_is_row(p),
+                leg=k,
+            )
+            graph.currents.append(leaf)
+            if k < n - 1:
+                self.register(leaf)
+        self.root = graph.currents[n - 1]
+        self.full = (1 << (n - 1)) - 1
+
+    def register(self, cur: Current) -> None:
+        self.by_mask.setdefault(cur.mask, []).append(cur.id)
+
+    def allowed(self, qcd: int, qed: int) -> bool:
+        max_qcd, max_qed, max_weighted = self.bounds
         if max_qcd is not None and qcd > max_qcd:
             return False
         if max_qed is not None and qed > max_qed:
             return False
         return not (max_weighted is not None and 2 * qed + qcd > max_weighted)
 
-    def leaf(k: int) -> Current:
-        p = legs[k]
-        c = Current(
-            id=len(graph.currents),
-            mask=1 << k,
-            particle=p,
-            term=(),
-            qcd=0,
-            qed=0,
-            open_end=k if p.is_fermion else -1,
-            closed=frozenset(),
-            is_row=_is_row(p),
-            leg=k,
-        )
-        graph.currents.append(c)
-        return c
+    def masks(self):
+        """Internal leg sets in order of size (the root's complement excluded)."""
+        n = self.graph.n_legs
+        for size in range(2, n - 1):
+            yield from (m for m in range(1, self.full + 1) if bin(m).count("1") == size)
 
-    for k in range(n - 1):
-        by_mask.setdefault(1 << k, []).append(leaf(k).id)
-    root = leaf(n - 1)
-
-    def child_label(c: Current, position: int) -> int:
-        return c.leg if c.leg >= 0 else _CHILD_LABEL + position
-
-    def child_colour(children: list[Current]):
-        terms, labels, summed = [], [], set()
-        for pos, c in enumerate(children):
-            label = child_label(c, pos)
-            labels.append(label)
-            if c.leg < 0 and c.particle.colour != 1:
-                summed.add(label)
-                terms.append(_relabel(c.term, OPEN, label))
-            else:
-                terms.append(c.term)
-        return terms, labels, frozenset(summed)
-
-    def options(part: int):
+    def _options(self, part: int):
         groups: dict[str, list[Current]] = {}
-        for cid in by_mask.get(part, []):
-            c = graph.currents[cid]
+        for cid in self.by_mask.get(part, []):
+            c = self.graph.currents[cid]
             groups.setdefault(c.particle.name, []).append(c)
         return list(groups.items())
 
-    full = (1 << (n - 1)) - 1
-    for size in range(2, n - 1):
-        for mask in (m for m in range(1, full + 1) if bin(m).count("1") == size):
-            in_initial = bin(mask & initial_mask).count("1")
-            s_channel = in_initial in (0, n_initial)
-            for parts in (2, 3):
-                for split in _splits(mask, parts):
-                    for chosen in itertools.product(*(options(p) for p in split)):
-                        names = [c[0] for c in chosen]
-                        for vx, open_slot, others in index.get(tuple(sorted(names)), []):
-                            parent = antiparticle(PARTICLES_BY_NAME[vx.particles[open_slot]])
-                            if {parent.name, parent.antiname} & forbid_internal:
-                                continue
-                            if s_channel and {parent.name, parent.antiname} & forbid_s_channel:
-                                continue
-                            slots = _assign(names, others, vx)
-                            for kids in itertools.product(*(c[1] for c in chosen)):
-                                qcd = vx.qcd + sum(c.qcd for c in kids)
-                                qed = vx.qed + sum(c.qed for c in kids)
-                                if not allowed(qcd, qed):
-                                    continue
-                                open_end, closed, sign = _join(list(kids), vx, slots)
-                                terms, labels, summed = child_colour(list(kids))
-                                slot_labels = [0] * len(vx.particles)
-                                for label, slot in zip(labels, slots, strict=True):
-                                    slot_labels[slot] = label
-                                slot_labels[open_slot] = OPEN
-                                reduced = _reduce_vertex(
-                                    vx.colour, tuple(slot_labels), tuple(terms), summed
-                                )
-                                if not reduced:
-                                    continue
-                                graph.evaluations.append(
-                                    Evaluation(vx, tuple(c.id for c in kids), slots, open_slot)
-                                )
-                                ev = len(graph.evaluations) - 1
-                                for term, coef in reduced:
-                                    key = (mask, parent.name, term, qcd, qed, open_end)
-                                    if key not in lookup:
-                                        cur = Current(
-                                            id=len(graph.currents),
-                                            mask=mask,
-                                            particle=parent,
-                                            term=term,
-                                            qcd=qcd,
-                                            qed=qed,
-                                            open_end=open_end,
-                                            closed=closed,
-                                            is_row=_is_row(parent),
-                                        )
-                                        graph.currents.append(cur)
-                                        lookup[key] = cur.id
-                                        by_mask.setdefault(mask, []).append(cur.id)
-                                    graph.currents[lookup[key]].contributions.append(
-                                        (sign * coef, ev)
-                                    )
+    def joins(self, mask: int):
+        """Yield ``(vertex, open_slot, parent, slots, children, qcd, qed)`` making ``mask``."""
+        n_initial = self.graph.n_initial
+        in_initial = bin(mask & ((1 << n_initial) - 1)).count("1")
+        s_channel = in_initial in (0, n_initial)
+        for parts in (2, 3):
+            for split in _splits(mask, parts):
+                for chosen in itertools.product(*(self._options(p) for p in split)):
+                    names = [c[0] for c in chosen]
+                    for vx, open_slot, others in self.index.get(tuple(sorted(names)), []):
+                        parent = antiparticle(PARTICLES_BY_NAME[vx.particles[open_slot]])
+                        both = {parent.name, parent.antiname}
+                        if both & self.forbid_internal:
+                            continue
+                        if s_channel and both & self.forbid_s_channel:
+                            continue
+                        slots = _assign(names, others, vx)
+                        for kids in itertools.product(*(c[1] for c in chosen)):
+                            qcd = vx.qcd + sum(c.qcd for c in kids)
+                            qed = vx.qed + sum(c.qed for c in kids)
+                            if self.allowed(qcd, qed):
+                                yield vx, open_slot, parent, slots, list(kids), qcd, qed
 
+    def closings(self):
+        """Yield ``(vertex, slots, members)`` closing at the root (members end with it)."""
+        root = self.root
+        for parts in (2, 3):
+            for split in _splits(self.full, parts):
+                for chosen in itertools.product(*(self._options(p) for p in split)):
+                    names = [c[0] for c in chosen] + [root.particle.name]
+                    for vx in self.closing.get(tuple(sorted(names)), []):
+                        slots = _assign(names, tuple(range(len(vx.particles))), vx)
+                        for kids in itertools.product(*(c[1] for c in chosen)):
+                            members = [*kids, root]
+                            if self.allowed(
+                                vx.qcd + sum(c.qcd for c in members),
+                                vx.qed + sum(c.qed for c in members),
+                            ):
+                                yield vx, slots, members
+
+
+def _child_colour(children: list[Current]):
+    """Colour terms and labels of children joined at a vertex, and the labels to sum."""
+    terms, labels, summed = [], [], set()
+    for pos, c in enumerate(children):
+        label = c.leg if c.leg >= 0 else _CHILD_LABEL + pos
+        labels.append(label)
+        if c.leg < 0 and c.particle.colour != 1:
+            summed.add(label)
+            terms.append(_relabel(c.term, OPEN, label))
+        else:
+            terms.append(c.term)
+    return terms, labels, frozenset(summed)
+
+
+def _vertex_colour(vx: Vertex, slots, children, open_slot: int | None):
+    terms, labels, summed = _child_colour(children)
+    slot_labels = [0] * len(vx.particles)
+    for label, slot in zip(labels, slots, strict=True):
+        slot_labels[slot] = label
+    if open_slot is not None:
+        slot_labels[open_slot] = OPEN
+    return _reduce_vertex(vx.colour, tuple(slot_labels), tuple(terms), summed)
+
+
+def build_currents(
+    legs: tuple[Particle, ...], n_initial: int, vertices: tuple[Vertex, ...], **bounds
+) -> CurrentGraph:
+    """The current recursion for ``legs`` (incoming convention).
+
+    Keyword arguments are the bounds and exclusions of :class:`Enumerator`.
+    """
+    graph = CurrentGraph(n_legs=len(legs), n_initial=n_initial, legs=legs)
+    walk = Enumerator(graph, vertices, **bounds)
+    lookup: dict[tuple, int] = {}
+    for mask in walk.masks():
+        for vx, open_slot, parent, slots, kids, qcd, qed in walk.joins(mask):
+            reduced = _vertex_colour(vx, slots, kids, open_slot)
+            if not reduced:
+                continue
+            open_end, closed, sign = _join(kids, vx, slots)
+            graph.evaluations.append(Evaluation(vx, tuple(c.id for c in kids), slots, open_slot))
+            ev = len(graph.evaluations) - 1
+            for term, coef in reduced:
+                key = (mask, parent.name, term, qcd, qed, open_end)
+                if key not in lookup:
+                    cur = Current(
+                        id=len(graph.currents), mask=mask, particle=parent, term=term, qcd=qcd,
+                        qed=qed, open_end=open_end, closed=closed, is_row=_is_row(parent),
+                    )
+                    graph.currents.append(cur)
+                    lookup[key] = cur.id
+                    walk.register(cur)
+                graph.currents[lookup[key]].contributions.append((sign * coef, ev))
     basis: dict[colour.Term, int] = {}
-    for parts in (2, 3):
-        for split in _splits(full, parts):
-            for chosen in itertools.product(*(options(p) for p in split)):
-                names = [c[0] for c in chosen] + [root.particle.name]
-                for vx in closing.get(tuple(sorted(names)), []):
-                    slots = _assign(names, tuple(range(len(vx.particles))), vx)
-                    for kids in itertools.product(*(c[1] for c in chosen)):
-                        members = [*kids, root]
-                        if not allowed(
-                            vx.qcd + sum(c.qcd for c in members),
-                            vx.qed + sum(c.qed for c in members),
-                        ):
-                            continue
-                        _, _, sign = _join(list(kids), vx, slots, root)
-                        terms, labels, summed = child_colour(members)
-                        slot_labels = [0] * len(vx.particles)
-                        for label, slot in zip(labels, slots, strict=True):
-                            slot_labels[slot] = label
-                        reduced = _reduce_vertex(
-                            vx.colour, tuple(slot_labels), tuple(terms), summed
-                        )
-                        if not reduced:
-                            continue
-                        graph.evaluations.append(
-                            Evaluation(vx, tuple(c.id for c in members), slots, None)
-                        )
-                        ev = len(graph.evaluations) - 1
-                        for term, coef in reduced:
-                            if term not in basis:
-                                basis[term] = len(basis)
-                                graph.flows.append([])
-                            graph.flows[basis[term]].append((sign * coef, ev))
+    for vx, slots, members in walk.closings():
+        reduced = _vertex_colour(vx, slots, members, None)
+        if not reduced:
+            continue
+        _, _, sign = _join(members[:-1], vx, slots, members[-1])
+        graph.evaluations.append(Evaluation(vx, tuple(c.id for c in members), slots, None))
+        ev = len(graph.evaluations) - 1
+        for term, coef in reduced:
+            if term not in basis:
+                basis[term] = len(basis)
+                graph.flows.append([])
+            graph.flows[basis[term]].append((sign * coef, ev))
     graph.basis = list(basis)
     return prune(graph)
 
