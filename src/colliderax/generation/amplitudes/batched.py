@@ -233,7 +233,7 @@ def _run_group(group, tables, kmom, cdtype):
 
     def canonical(x):
         flat = jnp.broadcast_to(x, full).reshape(g, -1, batch)
-        return flat[rows, perm]
+        return flat[rows, perm]  # perm may select a subset of configurations
 
     if group["open_slot"] is None:
         return canonical(out)
@@ -271,17 +271,23 @@ def _sum_contributions(contributions, results):
     return total
 
 
-def build_flows(graph: CurrentGraph, phys: list[Particle], params, rdtype, gauge_leg=None):
-    """Return ``flows(momenta [N, n, 4]) -> [n_flows, n_conf, N]`` and the helicity states.
+def build_flows(
+    graph: CurrentGraph, phys: list[Particle], params, rdtype, gauge_leg=None, configs=None
+):
+    """Return ``flows(momenta [N, n, 4]) -> [n_flows, n_configs, N]`` and the helicity states.
 
-    ``n_conf`` runs over all helicity configurations in canonical order (first leg most
-    significant). ``gauge_leg`` replaces that leg's polarisation vectors by its momentum.
+    The helicity configurations run in canonical order (first leg most significant): all of
+    them, or only the flat indices ``configs`` (to skip configurations known to vanish).
+    ``gauge_leg`` replaces that leg's polarisation vectors by its momentum.
     """
     n = graph.n_legs
     n_initial = graph.n_initial
     masses = [params.value(p.mass) for p in phys]
     hel_states = [wf.helicities(p.spin, m > 0) for p, m in zip(phys, masses, strict=True)]
     plan = _Plan(graph, [len(h) for h in hel_states], params)
+    if configs is not None:
+        for group in plan.flow_groups:
+            group["perm"] = group["perm"][:, np.asarray(configs)]
     cdtype = complex_dtype(rdtype)
     signs = np.array([1.0 if k < n_initial else -1.0 for k in range(n)], dtype=rdtype)
     selector = np.array([[m >> k & 1 for k in range(n)] for m in plan.masks], dtype=rdtype)

@@ -34,6 +34,7 @@ from colliderax.generation.amplitudes.diagrams import build_diagrams
 from colliderax.generation.model.parameters import ModelParameters
 from colliderax.generation.model.particles import PARTICLES_BY_NAME, Particle, antiparticle
 from colliderax.generation.model.vertices import active_vertices
+from colliderax.generation.phasespace import rambo, two_to_n
 from colliderax.generation.process.parser import ProcessSpec, expand_process, parse_process
 
 logger = logging.getLogger(__name__)
@@ -189,22 +190,55 @@ def default_block_size() -> int:
     return 64 if jax.default_backend() == "cpu" else 8192
 
 
+def _probe_momenta(phys, params, n_initial: int, rdtype, n_points: int = 8):
+    """A few generic phase-space points for probing which helicity configurations vanish."""
+    final_masses = [params.value(p.mass) for p in phys[n_initial:]]
+    if n_initial == 2:
+        sqrts = max(1000.0, 3.0 * sum(final_masses))
+        momenta, _ = two_to_n(jax.random.key(20261127), n_points, sqrts, final_masses)
+        return momenta.astype(rdtype)
+    mass = params.value(phys[0].mass)
+    final, _ = rambo(jax.random.key(20261127), n_points, mass, final_masses)
+    parent = jnp.tile(jnp.asarray([mass, 0.0, 0.0, 0.0]), (n_points, 1, 1))
+    return jnp.concatenate([parent, final], axis=1).astype(rdtype)
+
+
 def _compile_graph(graph: CurrentGraph, phys, params, rdtype, gauge_leg, block):
-    flows_fn, hel_states = build_flows(graph, phys, params, rdtype, gauge_leg)
     matrix = colour_matrix(graph.basis)
     factor = colour_factor(matrix).astype(rdtype)
     denominator = _denominator(phys[: graph.n_initial], phys[graph.n_initial :], params)
+
+    def build(configs):
+        flows_fn, hel_states = build_flows(graph, phys, params, rdtype, gauge_leg, configs)
+
+        def summed(momenta):  # [n_configs, N]
+            projected = jnp.tensordot(factor, flows_fn(momenta), axes=1)
+            return jnp.sum(projected.real**2 + projected.imag**2, axis=0) / denominator
+
+        return summed, hel_states
+
+    summed, hel_states = build(None)
     hel_shape = tuple(len(h) for h in hel_states)
+    n_conf = int(np.prod(hel_shape))
+    configs = np.arange(n_conf)
+    massless_fermion = any(p.is_fermion and params.value(p.mass) == 0 for p in phys)
+    if massless_fermion and gauge_leg is None:
+        # Helicity conservation on massless fermion lines makes whole configurations vanish;
+        # like MG5, find them numerically at a few generic points and skip them.
+        probe = np.asarray(jax.jit(summed)(_probe_momenta(phys, params, graph.n_initial, rdtype)))
+        scale = probe.max()
+        good = np.flatnonzero(probe.max(axis=1) > 1e-20 * scale) if scale > 0 else configs
+        if 0 < len(good) < n_conf:
+            configs = good
+            summed, _ = build(configs)
 
     def per_helicity(momenta):
-        flows = flows_fn(momenta)  # [n_basis, n_conf, N]
-        projected = jnp.tensordot(factor, flows, axes=1)
-        total = jnp.sum(projected.real**2 + projected.imag**2, axis=0) / denominator
+        total = jnp.zeros((n_conf, momenta.shape[0]), dtype=rdtype)
+        total = total.at[configs].set(summed(momenta))
         return total.T.reshape((momenta.shape[0], *hel_shape))
 
     def me(momenta):
-        ph = per_helicity(momenta)
-        return jnp.sum(ph.reshape(ph.shape[0], -1), axis=-1)
+        return jnp.sum(summed(momenta), axis=0)
 
     return (
         jax.jit(_blocked(me, block)),
