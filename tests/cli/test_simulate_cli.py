@@ -199,3 +199,14 @@ def test_lhe_with_pileup_stops_at_end_of_file(tmp_path, capsys):
     )
     assert collisions.max() == max(r["pileup_collisions"] for r in summary["per_event"])
     assert not list(out.glob("event000001002-*"))
+
+
+def test_overwrite_replaces_the_previous_run(tmp_path, capsys):
+    out = tmp_path / "run"
+    base = ["simulate", "--gun", "50", "--pileup", "0", "--format", "csv", "--out", str(out)]
+    code, _, err = run([*base, "--events", "2"], capsys)
+    assert code == 0, err
+    code, _, err = run([*base, "--events", "1", "--overwrite"], capsys)
+    assert code == 0, err
+    assert not list(out.glob("event000001001-*"))
+    assert json.loads((out / "summary.json").read_text())["events"] == 1

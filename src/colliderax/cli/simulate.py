@@ -186,7 +186,8 @@ class _Run:
               help="Random noise hits per event.")
 @click.option("--neutrals", is_flag=True,
               help="Also keep neutral final-state particles (in the particles table only).")
-@click.option("--overwrite", is_flag=True, help="Allow an --out directory that holds a run.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace the run (event files, summary.json) held in --out.")
 @device_option
 def simulate(process, lhe, gun_n, pileup, events, geometry, bfield, out, seed, fmt, no_material,
              sqrts, pileup_model, eta_max, noise_hits, neutrals, overwrite, device):
@@ -289,6 +290,10 @@ def simulate(process, lhe, gun_n, pileup, events, geometry, bfield, out, seed, f
 
     # ---- the event loop -----------------------------------------------------------------------
     out.mkdir(parents=True, exist_ok=True)
+    if overwrite:  # the old run goes, so no stale events outlive the new summary
+        for path in [*out.glob("event*-hits.*"), *out.glob("event*-truth.*"),
+                     *out.glob("event*-particles.*"), out / SUMMARY_NAME]:
+            path.unlink(missing_ok=True)
     prefix = None
     try:
         with jax.default_device(dev), progress_bar(events, "simulate", unit="ev") as bar:
