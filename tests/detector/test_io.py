@@ -117,3 +117,18 @@ def test_io_errors(tmp_path, tables):
     empty = tmp_path / "empty.csv"
     write_table({"hit_id": np.zeros(0, dtype=np.int64), "x": np.zeros(0)}, empty)
     assert read_table(empty)["hit_id"].shape == (0,)
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    # atomic writes go through mkstemp (mode 0600); the final file gets 0666 & ~umask
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        path = write_table({"a": np.arange(3)}, tmp_path / "t.csv")
+        text = dio.write_text_atomic(tmp_path / "s.json", "{}")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert text.stat().st_mode & 0o777 == 0o644
+    assert text.read_text() == "{}"

@@ -11,4 +11,17 @@ class GeometryError(InvalidInput):
     """
 
 
-__all__ = ["GeometryError"]
+class SourceError(InvalidInput):
+    """A particle source is misconfigured: unknown process, bad LHE file, pileup μ < 0,
+    Pythia missing, or a Pythia setting/initialisation failure."""
+
+
+class SourceExhausted(SourceError):
+    """A finite source (an LHE file) has no more events."""
+
+
+class OutputError(InvalidInput):
+    """An output location cannot be used (not writable, not a directory, already in use)."""
+
+
+__all__ = ["GeometryError", "OutputError", "SourceError", "SourceExhausted"]

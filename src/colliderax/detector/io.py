@@ -5,10 +5,12 @@ An event is three tables named like TrackML files, ``event000001000-hits.csv``,
 
 * hits: ``hit_id, x, y, z, volume_id, layer_id, module_id``
 * truth: ``hit_id, particle_id, tx, ty, tz, tpx, tpy, tpz, weight``
-* particles: ``particle_id, vx, vy, vz, px, py, pz, q, nhits``
+* particles: ``particle_id, vx, vy, vz, px, py, pz, q, nhits`` (events from
+  :mod:`~colliderax.detector.sources` add ``pdg_id, collision, vt``)
 
-Tables are dicts of equal-length numpy columns. Files are written atomically: to a temporary
-file in the target directory, then renamed. Parquet needs ``pyarrow`` (imported on use).
+Extra columns are written and read back as they are. Tables are dicts of equal-length numpy
+columns. Files are written atomically: to a temporary file in the target directory, then
+renamed. Parquet needs ``pyarrow`` (imported on use).
 """
 
 from __future__ import annotations
@@ -33,7 +35,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "particles": ("particle_id", "vx", "vy", "vz", "px", "py", "pz", "q", "nhits"),
 }
 INT_COLUMNS = frozenset(
-    {"hit_id", "volume_id", "layer_id", "module_id", "particle_id", "q", "nhits", "ch0", "ch1"}
+    {
+        "hit_id",
+        "volume_id",
+        "layer_id",
+        "module_id",
+        "particle_id",
+        "q",
+        "nhits",
+        "ch0",
+        "ch1",
+        "pdg_id",
+        "collision",
+    }
 )
 FORMATS = ("parquet", "csv", "csv.gz")
 _SUFFIX = {"parquet": ".parquet", "csv": ".csv", "csv.gz": ".csv.gz"}
@@ -49,6 +63,13 @@ def event_prefix(event_id: int) -> str:
     return f"event{event_id:09d}"
 
 
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def _atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` on success."""
@@ -58,10 +79,19 @@ def _atomic_path(path: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write a small text file (e.g. a JSON summary) atomically: temporary file, then rename."""
+    path = Path(path)
+    with _atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
 
 
 def _check_table(table: Mapping[str, Any], part: str | None) -> Table:
@@ -238,4 +268,5 @@ __all__ = [
     "read_table",
     "write_event",
     "write_table",
+    "write_text_atomic",
 ]

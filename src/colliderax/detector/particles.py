@@ -59,6 +59,13 @@ def pdg_mass_charge(pdg: np.ndarray | Sequence[int] | int) -> tuple[np.ndarray, 
     return mass.reshape(np.shape(pdg)), charge.reshape(np.shape(pdg))
 
 
+def _to_device(a: jax.Array | np.ndarray, dtype: type) -> jax.Array:
+    """A JAX array of ``dtype``; host arrays are cast on the host first (no conversion kernel)."""
+    if isinstance(a, jax.Array):
+        return jnp.asarray(a, dtype=dtype)
+    return jnp.asarray(np.asarray(a, dtype=dtype))
+
+
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
 class Particles:
@@ -119,8 +126,11 @@ class Particles:
                 come from pdg.
         """
         require_x64()
-        vertex = jnp.asarray(vertex, dtype=float)
-        momentum = jnp.asarray(momentum, dtype=float)
+        # numpy input is split into columns on the host: slicing a device array compiles a
+        # small kernel for every new n (one generator event after another)
+        xp = jnp if isinstance(vertex, jax.Array) or isinstance(momentum, jax.Array) else np
+        vertex = xp.asarray(vertex, dtype=float)
+        momentum = xp.asarray(momentum, dtype=float)
         if vertex.ndim != 2 or vertex.shape[1] != 3 or momentum.shape != vertex.shape:
             msg = (
                 f"vertex and momentum must both have shape (n, 3), got {vertex.shape} "
@@ -134,7 +144,7 @@ class Particles:
                 raise InvalidInput(msg)
             pdg_arr = jnp.zeros(n, dtype=jnp.int32)
         else:
-            pdg_arr = jnp.asarray(pdg, dtype=jnp.int32)
+            pdg_arr = _to_device(pdg, np.int32)
         if q is None or mass is None:
             m_tab, q_tab = pdg_mass_charge(np.asarray(pdg_arr))
             q = q_tab if q is None else q
@@ -142,22 +152,22 @@ class Particles:
         if particle_id is None:
             particle_id = np.arange(1, n + 1, dtype=np.int64)
         fields = {
-            "q": jnp.asarray(q, dtype=float),
-            "mass": jnp.asarray(mass, dtype=float),
+            "q": _to_device(q, np.float64),
+            "mass": _to_device(mass, np.float64),
             "pdg": pdg_arr,
-            "particle_id": jnp.asarray(particle_id, dtype=jnp.int64),
+            "particle_id": _to_device(particle_id, np.int64),
         }
         for name, arr in fields.items():
             if arr.shape != (n,):
                 msg = f"{name} must have shape ({n},), got {arr.shape}"
                 raise InvalidInput(msg)
         return cls(
-            vx=vertex[:, 0],
-            vy=vertex[:, 1],
-            vz=vertex[:, 2],
-            px=momentum[:, 0],
-            py=momentum[:, 1],
-            pz=momentum[:, 2],
+            vx=_to_device(vertex[:, 0], np.float64),
+            vy=_to_device(vertex[:, 1], np.float64),
+            vz=_to_device(vertex[:, 2], np.float64),
+            px=_to_device(momentum[:, 0], np.float64),
+            py=_to_device(momentum[:, 1], np.float64),
+            pz=_to_device(momentum[:, 2], np.float64),
             **fields,
         )
 
