@@ -6,21 +6,11 @@ import numpy as np
 import pytest
 
 from colliderax.cli import main
-from colliderax.cli.simulate import simulate
 from colliderax.detector import read_event
 from colliderax.detector.sources import pythia_available
 from tests.detector.lhe_files import write_test_lhe
 
 needs_pythia = pytest.mark.skipif(not pythia_available(), reason="Pythia 8 is not installed")
-
-
-@pytest.fixture(autouse=True)
-def _registered():
-    """Attach the command to the group (cli/app.py does this once the command is merged)."""
-    from colliderax.cli.app import cli
-
-    if "simulate" not in cli.commands:
-        cli.add_command(simulate)
 
 
 def run(args, capsys):

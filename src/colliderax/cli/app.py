@@ -37,9 +37,11 @@ def cli(verbose: int, quiet: bool) -> None:
 def _register_commands() -> None:
     """Attach the sub-commands."""
     from colliderax.cli.me import me
+    from colliderax.cli.simulate import simulate
 
-    if "me" not in cli.commands:
-        cli.add_command(me)
+    for command in (me, simulate):
+        if command.name not in cli.commands:
+            cli.add_command(command)
 
 
 def _one_line(text: str) -> str:
