@@ -6,7 +6,6 @@ layout with ``"me"`` per event and the process metadata.
 """
 
 import json
-import math
 import os
 from pathlib import Path
 
@@ -58,7 +57,3 @@ def write_results(path: str | os.PathLike, metadata: dict, momenta: np.ndarray, 
     body = dict(metadata, n_events=len(events), events=events)
     text = json.dumps(body, indent=1, allow_nan=False) + "\n"
     write_text_atomic(path, text)
-
-
-def finite_or_none(x: float) -> float | None:
-    return x if math.isfinite(x) else None

@@ -242,23 +242,14 @@ def _run_group(group, tables, kmom, cdtype):
 
 def _propagate(stacked, kc, mass, width, spin: int, is_row: bool):
     """Propagators for a block of currents ``[C, comps, n_conf, N]`` of one type."""
-    kt = tuple(kc[:, i][:, None, :] for i in range(4))
+    k = tuple(kc[:, i][:, None, :] for i in range(4))
     x = tuple(stacked[:, i] for i in range(stacked.shape[1]))
-    denom = lz.dot(kt, kt) - mass * mass + 1j * mass * width
     if spin == 2:
-        slash = lz.slash_row(x, kt) if is_row else lz.slash_column(kt, x)
-        sign = -1.0 if is_row else 1.0
-        prop = lz.scale(
-            tuple(sign * a + mass * b for a, b in zip(slash, x, strict=True)), 1j / denom
-        )
+        prop = (lz.propagate_row if is_row else lz.propagate_column)(x, k, mass, width)
     elif spin == 3:
-        safe = jnp.where(mass > 0, mass, 1.0)
-        inv_m2 = jnp.where(mass > 0, 1.0 / (safe * safe), 0.0)
-        kj = lz.dot(kt, x)
-        prop = lz.scale(tuple(a - b * kj * inv_m2 for a, b in zip(x, kt, strict=True)),
-                        -1j / denom)
+        prop = lz.propagate_vector(x, k, mass, width)
     else:
-        prop = lz.scale(x, 1j / denom)
+        prop = lz.propagate_scalar(x, k, mass, width)
     return jnp.stack(prop, axis=1)
 
 

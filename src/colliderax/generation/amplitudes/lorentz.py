@@ -4,10 +4,13 @@ A wavefunction is a tuple of component arrays: 4 for spinors and vectors (vector
 indices ε^μ), 1 for scalars. Keeping components as separate arrays (rather than one stacked
 axis) lets XLA fuse the arithmetic of whole vertices and vectorise it over the event axis,
 which is last. The other axes broadcast, which is how the helicity axes of different external
-legs combine. Fermion wavefunctions are *columns* (ψ-like: u, v, and currents flowing into the
-rest of the diagram) or *rows* (ψ̄-like). Momenta are 4-tuples of real arrays; in vertex
-functions every momentum flows *into* the vertex.
+legs combine; masses, widths and couplings may be numbers or broadcasting arrays. Fermion
+wavefunctions are *columns* (ψ-like: u, v, and currents flowing into the rest of the diagram)
+or *rows* (ψ̄-like). Momenta are 4-tuples of real arrays; in vertex functions every momentum
+flows *into* the vertex.
 """
+
+import jax.numpy as jnp
 
 
 def dot(a, b):
@@ -81,36 +84,36 @@ def vector_current(psibar, psi):
 
 
 # --- propagators ------------------------------------------------------------------------
-def denominator(k, mass: float, width: float):
+def denominator(k, mass, width):
     """k² − m² + i m Γ (fixed width, used in s- and t-channel alike)."""
     return dot(k, k) - mass * mass + 1j * mass * width
 
 
-def propagate_column(x, k, mass: float, width: float):
+def propagate_column(x, k, mass, width):
     """i (k̸ + m) x / (k² − m² + i m Γ) for a column spinor x; k along the fermion flow."""
-    num = slash_column(k, x)
-    if mass != 0.0:
-        num = add(num, scale(x, mass))
+    num = add(slash_column(k, x), scale(x, mass))
     return scale(num, 1j / denominator(k, mass, width))
 
 
-def propagate_row(x, k, mass: float, width: float):
+def propagate_row(x, k, mass, width):
     """x i (−k̸ + m) / (k² − m² + i m Γ) for a row spinor x; k flows against the fermion flow."""
-    num = scale(slash_row(x, k), -1.0)
-    if mass != 0.0:
-        num = add(num, scale(x, mass))
+    num = sub(scale(x, mass), slash_row(x, k))
     return scale(num, 1j / denominator(k, mass, width))
 
 
-def propagate_vector(j, k, mass: float, width: float):
-    """−i (g^{μν} − k^μ k^ν/M²) J_ν / (k² − M² + i M Γ); Feynman gauge −i g^{μν}/k² if M = 0."""
-    if mass == 0.0:
-        return scale(j, -1j / dot(k, k))
-    num = sub(j, scale(k, dot(k, j) / (mass * mass)))
+def propagate_vector(j, k, mass, width):
+    """−i (g^{μν} − k^μ k^ν/M²) J_ν / (k² − M² + i M Γ); for M = 0 the Feynman-gauge −i g^{μν}/k².
+
+    ``mass`` and ``width`` may be arrays (one value per current, massless entries allowed).
+    """
+    massive = jnp.asarray(mass) > 0
+    safe = jnp.where(massive, mass, 1.0)
+    inv_m2 = jnp.where(massive, 1.0 / (safe * safe), 0.0)
+    num = sub(j, scale(k, dot(k, j) * inv_m2))
     return scale(num, -1j / denominator(k, mass, width))
 
 
-def propagate_scalar(s, k, mass: float, width: float):
+def propagate_scalar(s, k, mass, width):
     """i S / (k² − M² + i M Γ)."""
     return scale(s, 1j / denominator(k, mass, width))
 
