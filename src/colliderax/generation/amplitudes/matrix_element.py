@@ -1,14 +1,13 @@
 """Compile a process into a jit-compiled, batched |M|² function.
 
-The Python work (parse, build the diagram graph, reduce colour) happens once; the result is a
-pure function of momenta ``[N, n, 4]`` (GeV, ``(E, px, py, pz)``, initial legs first, in the
-order of the process string) returning |M|² ``[N]``: summed over final and averaged over
-initial helicities and colours, divided by the identical-final-state factor, as MG5 does
-(no flux, phase-space weight or PDF). Mass dimension GeV^(8−2n).
-
-Helicities are array axes: the external wavefunction of leg k has a helicity axis at position
-1+k and size 1 elsewhere, so every off-shell current carries only the helicity axes of the
-legs it depends on and is computed once for all helicity configurations of the other legs.
+The Python work (parse, expand flavours, build the colour-dressed current recursion, reduce
+colour exactly) happens once; the result is a pure, jit-compiled function of momenta
+``[N, n, 4]`` (GeV, ``(E, px, py, pz)``, initial legs first, in the order of the process
+string) returning |M|² ``[N]``: summed over final and averaged over initial helicities and
+colours, divided by the identical-final-state factor, as MG5 does (no flux, phase-space
+weight or PDF). Mass dimension GeV^(8−2n). Every current carries only the helicity
+configurations of its own legs (see :mod:`batched`), so it is computed once for all
+helicities of the other legs.
 """
 
 import logging
