@@ -227,3 +227,23 @@ def test_two_body_decay_widths():
     ) / (64 * math.pi * mw**2 * mt**3)
     np.testing.assert_allclose(mt2 * lam / (16 * math.pi * mt**3), expected, rtol=1e-12)
     assert expected == pytest.approx(params.WT, rel=1e-4)  # the card's WT is this LO width
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("process", "leg"), [("g g > t t~ g g", 5), ("g g > g g g", 2)])
+def test_gauge_invariance_higher_multiplicity(process, leg):
+    """Gauge invariance with two and three 4-gluon-vertex topologies (widths off, see above)."""
+    p = _points(process, NO_WIDTHS, n=4)
+    physical = np.asarray(_me(process, NO_WIDTHS)(p))
+    longitudinal = np.asarray(_me(process, NO_WIDTHS, gauge_check_leg=leg)(p))
+    assert np.max(longitudinal / physical) < 1e-18
+
+
+@pytest.mark.slow
+def test_lorentz_and_bose_symmetry_gg_ttgg():
+    p = _points("g g > t t~ g g", NO_WIDTHS, n=4)
+    sub = _me("g g > t t~ g g", NO_WIDTHS)
+    reference = np.asarray(sub(p))
+    np.testing.assert_allclose(np.asarray(sub(boost_z_then_rotate(p, 0.5, 1.3))), reference,
+                               rtol=1e-10)
+    np.testing.assert_allclose(np.asarray(sub(p[:, [0, 1, 2, 3, 5, 4]])), reference, rtol=1e-11)
