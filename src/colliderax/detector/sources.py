@@ -319,23 +319,22 @@ def process_settings(process: str, sqrt_s: float = 14000.0) -> list[str]:
     Raises:
         SourceError: unknown process or non-positive energy.
     """
-    key = process.strip().lower()
-    if key not in PROCESSES:
-        msg = f"unknown process {process!r}: choose one of {', '.join(PROCESSES)}"
-        raise SourceError(msg)
-    _check_energy(sqrt_s)
-    beams = ["Beams:idA = 2212", "Beams:idB = 2212", f"Beams:eCM = {float(sqrt_s)!r}"]
-    return [*beams, *PROCESSES[key]]
+    return _pp_settings(PROCESSES, process.strip().lower(), "process", sqrt_s)
 
 
 def pileup_settings(model: str = "inelastic", sqrt_s: float = 14000.0) -> list[str]:
     """Pythia settings for minimum-bias pileup collisions (see :data:`PILEUP_PROCESSES`)."""
-    if model not in PILEUP_PROCESSES:
-        msg = f"unknown pileup model {model!r}: choose one of {', '.join(PILEUP_PROCESSES)}"
+    return _pp_settings(PILEUP_PROCESSES, model, "pileup model", sqrt_s)
+
+
+def _pp_settings(table: dict, name: str, what: str, sqrt_s: float) -> list[str]:
+    """Proton–proton beam settings at √s plus the settings ``table[name]``."""
+    if name not in table:
+        msg = f"unknown {what} {name!r}: choose one of {', '.join(table)}"
         raise SourceError(msg)
     _check_energy(sqrt_s)
     beams = ["Beams:idA = 2212", "Beams:idB = 2212", f"Beams:eCM = {float(sqrt_s)!r}"]
-    return [*beams, *PILEUP_PROCESSES[model]]
+    return [*beams, *table[name]]
 
 
 def lhe_settings(path: str | Path) -> list[str]:

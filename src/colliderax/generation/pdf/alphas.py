@@ -37,6 +37,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from colliderax.core.errors import InvalidInput
+from colliderax.generation.pdf.hermite import hermite
 
 logger = logging.getLogger(__name__)
 
@@ -267,15 +268,6 @@ def _alpha_s(settings: AlphaSSettings, q) -> jax.Array:
     return jnp.where(q > 0, out, jnp.nan)
 
 
-def _hermite(t, vl, dl, vh, dh):
-    """Cubic Hermite polynomial on [0, 1] with values vl, vh and (interval-scaled) slopes."""
-    t2 = t * t
-    t3 = t2 * t
-    return (2 * t3 - 3 * t2 + 1) * vl + (t3 - 2 * t2 + t) * dl + (-2 * t3 + 3 * t2) * vh + (
-        t3 - t2
-    ) * dh
-
-
 def _ipol(settings: AlphaSSettings, q2):
     q2k = np.asarray(settings.qs, dtype=np.float64) ** 2
     lq2k = np.log(q2k)
@@ -304,7 +296,7 @@ def _ipol(settings: AlphaSSettings, q2):
     slope_i = jnp.where(lower_edge, fwd, 0.5 * (fwd + back_i))
     slope_ip1 = jnp.where(upper_edge, fwd, 0.5 * (fwd_ip1 + fwd))
     t = (jnp.log(qc) - lq2kj[i]) / dl
-    inside = _hermite(t, akj[i], slope_i * dl, akj[ip1], slope_ip1 * dl)
+    inside = hermite(t, akj[i], slope_i * dl, akj[ip1], slope_ip1 * dl)
 
     return jnp.where(q2 < q2k[0], below, jnp.where(q2 > q2k[-1], ak[-1], inside))
 

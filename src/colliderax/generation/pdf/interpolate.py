@@ -45,6 +45,7 @@ import numpy as np
 
 from colliderax.core.errors import InvalidInput
 from colliderax.generation.pdf.grid import PDF
+from colliderax.generation.pdf.hermite import hermite
 
 logger = logging.getLogger(__name__)
 
@@ -117,15 +118,6 @@ def _rows(pdf: PDF, pid: jax.Array) -> jax.Array:
 # --- LHAPDF log-bicubic ------------------------------------------------------------------
 
 
-def _hermite(t, vl, dl, vh, dh):
-    """Cubic Hermite polynomial on [0, 1]: values vl, vh; slopes dl, dh (times the interval)."""
-    t2 = t * t
-    t3 = t2 * t
-    return (2 * t3 - 3 * t2 + 1) * vl + (t3 - 2 * t2 + t) * dl + (-2 * t3 + 3 * t2) * vh + (
-        t3 - t2
-    ) * dh
-
-
 def _nonzero(d):
     """Replace zero denominators (only in discarded branches) by 1, keeping gradients finite."""
     return jnp.where(d == 0, 1.0, d)
@@ -155,7 +147,7 @@ def _logcubic_inside(pdf: PDF, row, x, q2):
     slope_lo = jnp.where(first, s12, 0.5 * (s01 + s12))
     slope_hi = jnp.where(last, s12, 0.5 * (s12 + s23))
     tx = (jnp.log(x) - lx[..., 1]) / d12
-    vq = _hermite(
+    vq = hermite(
         tx[..., None], v[..., 1, :], slope_lo * d12[..., None], v[..., 2, :],
         slope_hi * d12[..., None],
     )  # (..., 4): x-interpolated values at Q knots iq-1 .. iq+2
@@ -173,7 +165,7 @@ def _logcubic_inside(pdf: PDF, row, x, q2):
     vdl = jnp.where(lower, diff, 0.5 * (diff + (vl - vll) * e1 / _nonzero(e0)))
     vdh = jnp.where(upper, diff, 0.5 * (diff + (vhh - vh) * e1 / _nonzero(e2)))
     tq = (jnp.log(q2) - lq[..., 1]) / e1
-    cubic = _hermite(tq, vl, vdl, vh, vdh)
+    cubic = hermite(tq, vl, vdl, vh, vdh)
 
     # Two-knot subgrid: bilinear in (ln x, ln Q²).
     f_lo = v[..., 1, 1] + tx * (v[..., 2, 1] - v[..., 1, 1])
