@@ -15,6 +15,8 @@ from pathlib import Path
 
 import jax
 
+from colliderax.core.device import device_description
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -35,10 +37,11 @@ def git_revision() -> str:
 
 
 def device_name(device: jax.Device | None = None) -> str:
-    """``'NVIDIA H100 80GB HBM3'`` for a GPU; the CPU model for a CPU."""
+    """The device as :func:`colliderax.core.device.device_description` names it, with the CPU
+    model for CPUs (benchmarks must say which hardware produced them)."""
     device = device or jax.devices()[0]
     if device.platform != "cpu":
-        return device.device_kind
+        return device_description(device)
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):

@@ -30,9 +30,8 @@ import time
 import jax
 import numpy as np
 
-from benchtable import git_revision
+from benchtable import device_name, git_revision
 from colliderax.core import enable_x64, select_device
-from colliderax.core.device import device_description
 
 
 def parse_args() -> argparse.Namespace:
@@ -203,7 +202,7 @@ def main() -> None:
                 (f"simulate n={n} hits per particle", hits, "hits"),
             ]
     meta = (
-        device_description(device),
+        device_name(device),
         jax.__version__,
         git_revision(),
         datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
