@@ -9,6 +9,8 @@ four-point vertex have no propagator structure of their own; MG5 gives them no i
 channel and leaves them out of the single-diagram-enhancement denominator.
 """
 
+from dataclasses import dataclass
+
 from colliderax.generation.amplitudes.currents import (
     Current,
     CurrentGraph,
@@ -27,17 +29,33 @@ def _group(vx: Vertex) -> str:
     return vx.name.split(":")[0]
 
 
+@dataclass(frozen=True)
+class Diagrams:
+    """The Feynman diagrams of one process.
+
+    Attributes:
+        graph: one current per sub-diagram, one flow per amplitude.
+        diagram_of_flow: diagram number (0-based) of each amplitude.
+        quartic: per diagram, whether it contains a four-point vertex.
+        propagators: per diagram, its internal lines as ``(mask, particle)``: ``mask`` has bit
+            k set for each external leg k on one side of the line (all legs counted as
+            incoming, as in :mod:`currents`).
+    """
+
+    graph: CurrentGraph
+    diagram_of_flow: list[int]
+    quartic: list[bool]
+    propagators: list[frozenset[tuple[int, Particle]]]
+
+
 def build_diagrams(
     legs: tuple[Particle, ...], n_initial: int, vertices: tuple[Vertex, ...], **bounds
-) -> tuple[CurrentGraph, list[int], list[bool]]:
-    """Every diagram within the bounds and exclusions of :class:`currents.Enumerator`.
-
-    Returns the graph, the diagram number (0-based) of each amplitude (flow), and for each
-    diagram whether it contains a four-point vertex.
-    """
+) -> Diagrams:
+    """Every diagram within the bounds and exclusions of :class:`currents.Enumerator`."""
     graph = CurrentGraph(n_legs=len(legs), n_initial=n_initial, legs=legs)
     walk = Enumerator(graph, vertices, **bounds)
     topology: dict[int, tuple] = {c.id: ("leg", c.leg) for c in graph.currents}
+    lines: dict[int, frozenset] = {c.id: frozenset() for c in graph.currents}
     for mask in walk.masks():
         for vx, open_slot, parent, slots, kids, qcd, qed in walk.joins(mask):
             open_end, closed, sign = _join(kids, vx, slots)
@@ -51,9 +69,11 @@ def build_diagrams(
             walk.register(cur)
             quartic = "4" if len(vx.particles) == 4 else ""
             topology[cur.id] = (_group(vx) + quartic, *(topology[c.id] for c in kids))
+            lines[cur.id] = frozenset().union(*(lines[c.id] for c in kids)) | {(mask, parent)}
     diagram_of_flow: list[int] = []
     numbers: dict[tuple, int] = {}
     quartic: list[bool] = []
+    propagators: list[frozenset] = []
     for vx, slots, members in walk.closings():
         _, _, sign = _join(members[:-1], vx, slots, members[-1])
         graph.evaluations.append(Evaluation(vx, tuple(c.id for c in members), slots, None))
@@ -62,5 +82,6 @@ def build_diagrams(
         if topo not in numbers:
             numbers[topo] = len(numbers)
             quartic.append(len(vx.particles) == 4 or "4" in repr(topo))
+            propagators.append(frozenset().union(*(lines[c.id] for c in members)))
         diagram_of_flow.append(numbers[topo])
-    return prune(graph), diagram_of_flow, quartic
+    return Diagrams(prune(graph), diagram_of_flow, quartic, propagators)

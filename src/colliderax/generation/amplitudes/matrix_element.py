@@ -50,6 +50,8 @@ class Subprocess:
         denominator: D = initial spins × initial colours × identical-final-state factor.
         n_colour_flows: size of the colour-flow basis (MG5's JAMPs).
         helicity_shape: number of helicity states per leg.
+        alpha_s_power: k in |M|² ∝ α_s^k (QCD vertices per amplitude); None when
+            amplitudes of different QCD orders interfere.
         colour_matrix: the exact colour matrix of the colour-flow basis.
     """
 
@@ -59,6 +61,7 @@ class Subprocess:
     denominator: int
     n_colour_flows: int
     helicity_shape: tuple[int, ...]
+    alpha_s_power: int | None
     colour_matrix: np.ndarray = field(repr=False)
     _me: object = field(repr=False)
     _per_helicity: object = field(repr=False)
@@ -91,6 +94,12 @@ class Subprocess:
         """Boolean ``[n_diagrams]``: diagrams that are integration channels (those without a
         four-point vertex, as in MG5)."""
         return self._diagrams()[2]
+
+    @property
+    def diagram_propagators(self) -> tuple[frozenset, ...]:
+        """Per diagram, its internal lines ``(mask, Particle)`` (see :class:`diagrams.Diagrams`):
+        the propagator structure that the multichannel phase space maps."""
+        return self._diagrams()[3]
 
     def diagram_weights(self, momenta):
         """Σ_hel |A_d|² per Feynman diagram d (no colour), ``[N, n_diagrams]``.
@@ -147,6 +156,17 @@ def _structure_key(graph: CurrentGraph, params: ModelParameters) -> tuple:
         for e in graph.evaluations
     )
     return currents, evaluations, tuple(tuple(f) for f in graph.flows), tuple(graph.basis)
+
+
+def _alpha_s_power(graph: CurrentGraph) -> int | None:
+    """The QCD order k of the amplitudes (|M|² ∝ α_s^k), or None when amplitudes of several
+    orders interfere (possible with explicit ``QCD<=n QED<=m``)."""
+    orders = set()
+    for flow in graph.flows:
+        for _, e in flow:
+            ev = graph.evaluations[e]
+            orders.add(ev.vertex.qcd + sum(graph.currents[c].qcd for c in ev.children))
+    return orders.pop() if len(orders) == 1 else None
 
 
 def _order_bounds(spec: ProcessSpec, legs, n_initial, vertices, exclusions) -> dict:
@@ -254,11 +274,9 @@ def _diagram_builder(legs, n_initial, vertices, bounds, exclusions, phys, params
 
     def get():
         if not cache:
-            graph, diagram_of_flow, quartic = build_diagrams(
-                legs, n_initial, vertices, **bounds, **exclusions
-            )
-            flows_fn, _ = build_flows(graph, phys, params, rdtype)
-            index = np.asarray(diagram_of_flow)
+            diagrams = build_diagrams(legs, n_initial, vertices, **bounds, **exclusions)
+            flows_fn, _ = build_flows(diagrams.graph, phys, params, rdtype)
+            index = np.asarray(diagrams.diagram_of_flow)
             n_diagrams = int(index.max()) + 1
 
             def weights(momenta):
@@ -266,8 +284,13 @@ def _diagram_builder(legs, n_initial, vertices, bounds, exclusions, phys, params
                 a2 = jnp.sum(amps.real**2 + amps.imag**2, axis=1)
                 return jax.ops.segment_sum(a2, index, num_segments=n_diagrams).T
 
-            channels = np.logical_not(np.asarray(quartic))
-            cache["value"] = (jax.jit(_blocked(weights, block)), n_diagrams, channels)
+            channels = np.logical_not(np.asarray(diagrams.quartic))
+            cache["value"] = (
+                jax.jit(_blocked(weights, block)),
+                n_diagrams,
+                channels,
+                tuple(diagrams.propagators),
+            )
         return cache["value"]
 
     return get
@@ -358,6 +381,7 @@ def compile_matrix_element(
                 denominator=denominator,
                 n_colour_flows=len(graph.basis),
                 helicity_shape=tuple(len(h) for h in hel_states),
+                alpha_s_power=_alpha_s_power(graph),
                 colour_matrix=matrix,
                 _me=me,
                 _per_helicity=per_hel,

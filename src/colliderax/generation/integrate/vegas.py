@@ -44,8 +44,9 @@ def vegas_init(dim: int, n_bins: int = 64, dtype=jnp.float64) -> VegasGrid:
     return VegasGrid(edges)
 
 
-def _map(edges, y):
-    """Map uniform y [N, dim] → x [N, dim]; also bin indices and the Jacobian [N]."""
+def vegas_map(grid: VegasGrid, y):
+    """Map uniform y ``[N, dim]`` → x; returns ``(x, jacobian [N], bin index [N, dim])``."""
+    edges = grid.edges
     n_bins = edges.shape[1] - 1
     scaled = y * n_bins
     index = jnp.clip(jnp.floor(scaled).astype(jnp.int32), 0, n_bins - 1)
@@ -55,7 +56,7 @@ def _map(edges, y):
     width = hi - lo
     x = lo + frac * width
     jac = jnp.prod(n_bins * width, axis=1)
-    return x, index, jac
+    return x, jac, index
 
 
 def _gather(edges, index):
@@ -63,12 +64,18 @@ def _gather(edges, index):
     return edges[dims, index]
 
 
-def _refine(edges, index, f2, alpha: float):
-    """New edges from Σ (fJ)² per bin: smooth, damp, then equalise the bin contents."""
+def bin_sums(grid: VegasGrid, index, f2):
+    """Σ (f J)² of the points per bin, ``[dim, n_bins]`` (add these up over batches)."""
+    dim, n_edges = grid.edges.shape
+    d = jnp.zeros((dim, n_edges - 1), dtype=grid.edges.dtype)
+    return d.at[jnp.arange(dim)[None, :], index].add(f2[:, None])
+
+
+def refine(grid: VegasGrid, d, alpha: float = 1.5) -> VegasGrid:
+    """New edges from the bin sums ``d``: smooth, damp with α, then equalise bin contents."""
+    edges = grid.edges
     dim, n_edges = edges.shape
     n_bins = n_edges - 1
-    d = jnp.zeros((dim, n_bins), dtype=edges.dtype)
-    d = d.at[jnp.arange(dim)[None, :], index].add(f2[:, None])
     # Smooth each bin with its neighbours (weights 1, 6, 1 inside; 1, 7 at the ends).
     left = jnp.concatenate([d[:, :1], d[:, :-1]], axis=1)
     right = jnp.concatenate([d[:, 1:], d[:, -1:]], axis=1)
@@ -86,7 +93,21 @@ def _refine(edges, index, f2, alpha: float):
     targets = jnp.linspace(0.0, 1.0, n_bins + 1, dtype=edges.dtype)[None, :] * cum[:, -1:]
     # Invert the piecewise-linear cumulative weight (edges → cum) at the targets.
     new = jax.vmap(jnp.interp)(targets, cum, edges)
-    return new.at[:, 0].set(0.0).at[:, -1].set(1.0)
+    return VegasGrid(new.at[:, 0].set(0.0).at[:, -1].set(1.0))
+
+
+def combine(history) -> tuple[float, float, float]:
+    """Inverse-variance mean of ``(mean, variance)`` pairs: ``(value, error, χ²/dof)``."""
+    means = np.array([m for m, _ in history], dtype=float)
+    variances = np.array([v for _, v in history], dtype=float)
+    if np.any(variances <= 0):
+        # Exact iterations (zero variance, e.g. a constant integrand): plain mean.
+        return float(np.mean(means)), 0.0, 0.0
+    weights = 1.0 / variances
+    value = float(np.sum(weights * means) / np.sum(weights))
+    error = float(np.sqrt(1.0 / np.sum(weights)))
+    chi2 = float(np.sum((means - value) ** 2 * weights))
+    return value, error, chi2 / max(len(history) - 1, 1)
 
 
 @partial(jax.jit, static_argnums=(2, 3, 4))
@@ -97,12 +118,12 @@ def vegas_step(key, grid: VegasGrid, f, n_points: int, alpha: float = 1.5):
     """
     dim = grid.edges.shape[0]
     y = jax.random.uniform(key, (n_points, dim), dtype=grid.edges.dtype)
-    x, index, jac = _map(grid.edges, y)
+    x, jac, index = vegas_map(grid, y)
     w = f(x) * jac
     mean = jnp.mean(w)
     var = jnp.var(w, ddof=1) / n_points
-    new_edges = _refine(grid.edges, index, w * w, alpha) if alpha > 0 else grid.edges
-    return VegasGrid(new_edges), mean, var
+    new = refine(grid, bin_sums(grid, index, w * w), alpha) if alpha > 0 else grid
+    return new, mean, var
 
 
 def vegas(
@@ -134,17 +155,11 @@ def vegas(
     for k in keys[warmup:]:
         grid, mean, var = vegas_step(k, grid, f, n_points, alpha)
         history.append((float(mean), float(var)))
-    means = np.array([m for m, _ in history])
-    variances = np.array([v for _, v in history])
-    weights = 1.0 / variances
-    value = float(np.sum(weights * means) / np.sum(weights))
-    error = float(np.sqrt(1.0 / np.sum(weights)))
-    chi2 = float(np.sum((means - value) ** 2 * weights))
-    dof = max(len(history) - 1, 1)
+    value, error, chi2_dof = combine(history)
     return VegasResult(
         value=value,
         error=error,
-        chi2_dof=chi2 / dof,
+        chi2_dof=chi2_dof,
         iterations=tuple((m, float(np.sqrt(v))) for m, v in history),
         n_evaluations=(warmup + iterations) * n_points,
         grid=grid,

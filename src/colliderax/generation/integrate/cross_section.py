@@ -1,0 +1,440 @@
+"""Cross sections: |M|² × PDFs × flux × phase space, integrated by multichannel VEGAS.
+
+σ = Σ_subprocesses Σ_channels ∫ dx₁ dx₂ L(x₁, x₂; μF) (1/2ŝ) |M|²(α_s(μR)) w_c dΦ_n × Θ(cuts)
+
+in pb (``CONV_PB`` converts GeV⁻²). The luminosity L sums f_a(x₁) f_b(x₂) over the flavour
+assignments that share the subprocess's |M|² (beam 2 an antiproton: f_b^p̄ = f_{−b}^p); lepton
+beams have no PDFs (ŝ = s). Channels are single-diagram enhanced as in MadEvent: channel c
+gets |M|² × w_c with w_c = Σ_{d∈c} |A_d|² / Σ_d |A_d|² (Σ_c w_c = 1), so the channels add up
+to σ and each is integrated with its own phase-space map (:mod:`phasespace.channels`) and its
+own VEGAS grid. Hadron collisions add two dimensions: τ = ŝ/s, drawn with the channel's
+Breit–Wigner when one line carries all of √ŝ and with dτ/τ otherwise, and the rapidity y of
+the partonic system, flat in [ln√τ, −ln√τ]; x₁,₂ = √τ e^{±y}. |M|² is compiled at the model's
+α_s and rescaled per point by (α_s(μR)/α_s^model)^k, k the QCD order of the subprocess.
+
+Points are evaluated in fixed-size batches (one compiled shape), a batch size per device.
+Iterations: warm-up iterations adapt grids and are discarded; then every iteration gives a
+full estimate Σ_c I_c ± sqrt(Σ_c V_c), combined over iterations with inverse-variance
+weights and χ²/dof, until the target relative precision or the iteration limit. Points are
+shared among channels in proportion to their standard deviations (the optimal allocation).
+Random numbers come from ``fold_in(key, iteration, channel)``: results are reproducible from
+the seed on any device (up to floating-point reassociation).
+"""
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from colliderax.core.errors import InvalidInput
+from colliderax.generation.integrate.vegas import (
+    VegasGrid,
+    bin_sums,
+    combine,
+    refine,
+    vegas_init,
+    vegas_map,
+)
+from colliderax.generation.model.particles import PARTICLES_BY_NAME
+from colliderax.generation.pdf import alpha_s as pdf_alpha_s
+from colliderax.generation.pdf import fx
+from colliderax.generation.phasespace.channels import (
+    Channel,
+    channels_for,
+    generate,
+    sample_invariant,
+)
+
+#: (ħc)² in pb GeV² (CODATA/PDG): 1 GeV⁻² = 3.893793721e8 pb.
+CONV_PB = 0.3893793721e9
+
+BEAMS = {"pp": (2212, 2212), "ppbar": (2212, -2212), "ee": (-11, 11)}
+
+
+@dataclass(frozen=True)
+class Beams:
+    """Colliding beams: ``kind`` is ``"pp"``, ``"ppbar"`` or ``"ee"`` (no PDFs);
+    ``sqrts`` the collision energy in GeV (symmetric beams)."""
+
+    kind: str
+    sqrts: float
+
+    def __post_init__(self):
+        if self.kind not in BEAMS:
+            msg = f"unknown beams {self.kind!r}: use one of {', '.join(BEAMS)}"
+            raise InvalidInput(msg)
+        if not (self.sqrts > 0 and math.isfinite(self.sqrts)):
+            msg = f"--sqrts must be a positive energy in GeV, got {self.sqrts}"
+            raise InvalidInput(msg)
+
+    @property
+    def has_pdfs(self) -> bool:
+        return self.kind != "ee"
+
+    @property
+    def pdg(self) -> tuple[int, int]:
+        return BEAMS[self.kind]
+
+    @property
+    def energies(self) -> tuple[float, float]:
+        return (self.sqrts / 2, self.sqrts / 2)
+
+
+@dataclass(frozen=True)
+class Physics:
+    """Everything the integrand needs besides the compiled |M|².
+
+    Attributes:
+        beams: the colliding beams.
+        pdf: the PDF member (hadron beams), else None.
+        pdf_scheme: interpolation scheme (see :mod:`generation.pdf`).
+        alpha_s: ``q → α_s(q)`` (jax), or None to keep the model's α_s.
+        alpha_s_model: the α_s the matrix elements were compiled with.
+        scales: ``(pdgs, masses) → (p → (μR, μF))`` built per subprocess (lab momenta).
+        cuts: ``(pdgs) → (p → bool mask)`` built per subprocess (lab momenta).
+        min_pt: ``(pdgs) → per final particle a pT below which every point is cut``
+            (bounds ŝ from below).
+    """
+
+    beams: Beams
+    pdf: object | None
+    pdf_scheme: str
+    alpha_s: Callable | None
+    alpha_s_model: float
+    scales: Callable
+    cuts: Callable
+    min_pt: Callable = field(default=lambda pdgs: (0.0,) * (len(pdgs) - 2))
+
+
+@dataclass(frozen=True)
+class PointBatch:
+    """Weighted points of one channel: lab-frame momenta ``[N, n, 4]`` (incoming first),
+    momentum fractions, scales (GeV), α_s and the weight (pb per point, already divided by
+    nothing: the Monte Carlo estimate of the channel's σ is the mean weight)."""
+
+    momenta: jax.Array
+    x1: jax.Array
+    x2: jax.Array
+    mu_r: jax.Array
+    mu_f: jax.Array
+    alpha_s: jax.Array
+    weight: jax.Array
+
+
+@dataclass
+class Unit:
+    """One (subprocess, channel) pair with its VEGAS grid and running statistics."""
+
+    subprocess: int
+    channel: int
+    dim: int
+    sample: Callable  # u [N, dim] → PointBatch
+    grid: VegasGrid
+    sigma_point: float = 1.0  # standard deviation of the weights (last iteration)
+
+
+@dataclass(frozen=True)
+class SubprocessResult:
+    name: str
+    same_me: tuple[str, ...]
+    sigma_pb: float
+    error_pb: float
+    n_channels: int
+
+
+@dataclass(frozen=True)
+class CrossSection:
+    """σ ± δσ (pb) with χ²/dof over iterations, per-subprocess values and the history."""
+
+    sigma_pb: float
+    error_pb: float
+    chi2_dof: float
+    n_evaluations: int
+    iterations: tuple[tuple[float, float], ...]
+    subprocesses: tuple[SubprocessResult, ...]
+    wall_s: float
+    units: tuple[Unit, ...] = field(repr=False)
+
+    @property
+    def relative_error(self) -> float:
+        return self.error_pb / abs(self.sigma_pb) if self.sigma_pb else math.inf
+
+
+def _boost_z(p, rapidity):
+    ch, sh = jnp.cosh(rapidity)[:, None], jnp.sinh(rapidity)[:, None]
+    e, pz = p[..., 0], p[..., 3]
+    return jnp.stack([e * ch + pz * sh, p[..., 1], p[..., 2], pz * ch + e * sh], -1)
+
+
+def _luminosity_flavours(subprocess, beams: Beams):
+    """PDG ids (beam 1, beam 2) to sum over for this subprocess, as ``[2, n_terms]``."""
+    pairs = []
+    for names in subprocess.same_me:
+        a, b = (PARTICLES_BY_NAME[x].pdg for x in names[:2])
+        if beams.kind == "ppbar":
+            b = -b
+        pairs.append((a, b))
+    return np.array(pairs, dtype=np.int32).T
+
+
+def _check_partons(subprocess, beams: Beams):
+    partons = {1, 2, 3, 4, 5, 21, 22}
+    for names in subprocess.same_me:
+        for k, x in enumerate(names[:2]):
+            pdg = PARTICLES_BY_NAME[x].pdg
+            if beams.has_pdfs and abs(pdg) not in partons:
+                msg = (
+                    f"{x} is not a parton of a {beams.kind} beam: use --beams ee for lepton "
+                    "collisions"
+                )
+                raise InvalidInput(msg)
+            if not beams.has_pdfs and pdg != beams.pdg[k]:
+                msg = (
+                    f"initial state {' '.join(names[:2])} does not match the {beams.kind} beams "
+                    f"({beams.pdg[0]}, {beams.pdg[1]}); write the process as e+ e- > ..."
+                )
+                raise InvalidInput(msg)
+
+
+def build_units(compiled, physics: Physics, params, *, n_bins: int = 64) -> tuple[Unit, ...]:
+    """One :class:`Unit` per (subprocess, channel) of a compiled process."""
+    beams = physics.beams
+    units = []
+    for s_index, sub in enumerate(compiled.subprocesses):
+        if sub.n_initial != 2:
+            msg = f"{sub.name} is a decay: cross sections need a 2 → n process"
+            raise InvalidInput(msg)
+        _check_partons(sub, beams)
+        phys = [PARTICLES_BY_NAME[x] for x in sub.particles]
+        masses = tuple(params.value(p.mass) for p in phys)
+        if any(m > 0 for m in masses[:2]):
+            msg = f"{sub.name}: massive incoming partons are not supported"
+            raise InvalidInput(msg)
+        pdgs = sub.pdg_ids
+        min_pt = physics.min_pt(pdgs)
+        sqrt_shat_min = sum(math.hypot(m, pt) for m, pt in zip(masses[2:], min_pt, strict=True))
+        if sqrt_shat_min >= beams.sqrts:
+            msg = (
+                f"√s = {beams.sqrts:g} GeV is below the threshold of {sub.name} "
+                f"({sqrt_shat_min:g} GeV with the cuts): raise --sqrts"
+            )
+            raise InvalidInput(msg)
+        if beams.has_pdfs and sqrt_shat_min == 0:
+            msg = (
+                f"{sub.name}: a massless final state with no pT cut has no lower bound on ŝ "
+                "and its cross section diverges; add a cut such as --cut ptj=20"
+            )
+            raise InvalidInput(msg)
+        channels = channels_for(sub, params)
+        weight_fn = _make_weight(sub, physics, channels, pdgs, masses)
+        for c_index, channel in enumerate(channels):
+            dim = channel.dim + (2 if beams.has_pdfs else 0)
+            sample = _make_sampler(channel, c_index, beams, sqrt_shat_min, weight_fn)
+            units.append(Unit(s_index, c_index, dim, sample, vegas_init(dim, n_bins)))
+    return tuple(units)
+
+
+def _make_weight(sub, physics: Physics, channels, pdgs, masses):
+    beams = physics.beams
+    flavours = _luminosity_flavours(sub, beams) if beams.has_pdfs else None
+    k = sub.alpha_s_power
+    if physics.alpha_s is not None and k is None:
+        msg = (
+            f"{sub.name}: amplitudes of several QCD orders interfere, so α_s(μR) cannot be "
+            "factored out; fix the order with QCD=n in the process or use a fixed --alpha-s"
+        )
+        raise InvalidInput(msg)
+    sde = len(channels) > 1
+    membership = np.zeros((len(channels), sub.n_diagrams if sde else 1))
+    for c, ch in enumerate(channels):
+        membership[c, list(ch.diagrams)] = 1.0
+    channel_mask = membership.sum(axis=0)
+    membership = jnp.asarray(membership)
+    scales = physics.scales(pdgs, masses)
+    cuts = physics.cuts(pdgs)
+
+    def weight(p, x1, x2, jac, channel):
+        mu_r, mu_f = scales(p)
+        shat = x1 * x2 * beams.sqrts**2
+        me = sub._me(p)
+        if physics.alpha_s is not None:
+            a_s = physics.alpha_s(mu_r)
+            me = me * (a_s / physics.alpha_s_model) ** k
+        else:
+            a_s = jnp.full_like(mu_r, physics.alpha_s_model)
+        if sde:
+            dw = sub._diagrams()[0](p)
+            enhance = dw @ membership[channel] / jnp.maximum(dw @ channel_mask, 1e-300)
+            me = me * enhance
+        if flavours is not None:
+            f1 = fx(physics.pdf, flavours[0][:, None], x1[None, :], mu_f[None, :],
+                    scheme=physics.pdf_scheme)
+            f2 = fx(physics.pdf, flavours[1][:, None], x2[None, :], mu_f[None, :],
+                    scheme=physics.pdf_scheme)
+            me = me * jnp.sum(f1 * f2, axis=0)
+        w = CONV_PB * me * jac / (2.0 * shat)
+        w = jnp.where(cuts(p) & (jac > 0), w, 0.0)
+        return jnp.where(jnp.isfinite(w), w, 0.0), mu_r, mu_f, a_s
+
+    return jax.jit(weight)
+
+
+def _make_sampler(channel: Channel, c_index: int, beams: Beams, sqrt_shat_min, weight_fn):
+    s = beams.sqrts**2
+
+    def phase_space(u):
+        n = u.shape[0]
+        if beams.has_pdfs:
+            shat, jac_s = sample_invariant(u[:, 0], sqrt_shat_min**2, s, channel.shat_line)
+            tau = shat / s
+            half_log = -0.5 * jnp.log(tau)
+            y = (2.0 * u[:, 1] - 1.0) * half_log
+            jac = jac_s / s * 2.0 * half_log
+            u = u[:, 2:]
+        else:
+            shat = jnp.full(n, s, dtype=u.dtype)
+            y = jnp.zeros(n, dtype=u.dtype)
+            tau = jnp.ones(n, dtype=u.dtype)
+            jac = jnp.ones(n, dtype=u.dtype)
+        sqrt_shat = jnp.sqrt(shat)
+        final, ps_weight = generate(channel, u, sqrt_shat)
+        half = 0.5 * sqrt_shat
+        zero = jnp.zeros_like(half)
+        initial = jnp.stack(
+            [jnp.stack([half, zero, zero, half], -1), jnp.stack([half, zero, zero, -half], -1)],
+            1,
+        )
+        p = _boost_z(jnp.concatenate([initial, final], 1), y)
+        x1 = jnp.sqrt(tau) * jnp.exp(y)
+        x2 = jnp.sqrt(tau) * jnp.exp(-y)
+        return p, x1, x2, jac * ps_weight
+
+    phase_space = jax.jit(phase_space)
+
+    def sample(u):
+        p, x1, x2, jac = phase_space(u)
+        w, mu_r, mu_f, a_s = weight_fn(p, x1, x2, jac, c_index)
+        return PointBatch(p, x1, x2, mu_r, mu_f, a_s, w)
+
+    return sample
+
+
+@jax.jit
+def _vegas_points(key, grid: VegasGrid, shape_dummy):
+    y = jax.random.uniform(key, shape_dummy.shape, dtype=grid.edges.dtype)
+    return vegas_map(grid, y)
+
+
+_bin_sums = jax.jit(bin_sums)
+_refine = jax.jit(refine, static_argnums=2)
+
+
+def run_unit(key, unit: Unit, n_batches: int, batch: int, *, adapt: bool, alpha: float = 1.5):
+    """``n_batches`` batches of one unit: returns (mean, variance of the mean, new grid)."""
+    dummy = jnp.zeros((batch, unit.dim), dtype=unit.grid.edges.dtype)
+    total = total2 = 0.0
+    bins = None
+    for b in range(n_batches):
+        x, jac, index = _vegas_points(jax.random.fold_in(key, b), unit.grid, dummy)
+        w = unit.sample(x).weight * jac
+        total += float(jnp.sum(w))
+        total2 += float(jnp.sum(w * w))
+        if adapt:
+            d = _bin_sums(unit.grid, index, w * w)
+            bins = d if bins is None else bins + d
+    n = n_batches * batch
+    mean = total / n
+    var = max(total2 / n - mean * mean, 0.0) / (n - 1)
+    grid = _refine(unit.grid, bins, alpha) if adapt and total2 > 0 else unit.grid
+    return mean, var, grid
+
+
+def integrate(
+    key,
+    units: tuple[Unit, ...],
+    subprocesses,
+    *,
+    precision: float = 0.005,
+    batch: int = 4096,
+    warmup: int = 3,
+    warmup_batches: int = 1,
+    max_iterations: int = 20,
+    min_iterations: int = 3,
+    points_per_iteration: int | None = None,
+    progress=None,
+) -> CrossSection:
+    """Integrate every unit: warm-up, then iterations until ``precision`` (relative).
+
+    Args:
+        key: JAX PRNG key (the seed of the run).
+        units: from :func:`build_units`.
+        subprocesses: the compiled subprocesses (names for the per-subprocess table).
+        precision: target relative error of σ.
+        batch: points per compiled batch.
+        warmup: adapting iterations whose estimates are discarded.
+        warmup_batches: batches per unit per warm-up iteration.
+        max_iterations, min_iterations: bounds on the combined iterations.
+        points_per_iteration: points shared among units per iteration (default
+            8 batches per unit).
+        progress: optional callback ``(iteration, value, error)``.
+    """
+    if not 0 < precision < 1:
+        msg = f"--precision must be a relative error in (0, 1), got {precision}"
+        raise InvalidInput(msg)
+    start = time.perf_counter()
+    n_units = len(units)
+    budget = points_per_iteration or 8 * batch * n_units
+    n_eval = 0
+    for it in range(warmup):
+        for u_index, unit in enumerate(units):
+            k = jax.random.fold_in(jax.random.fold_in(key, it), u_index)
+            _, var, unit.grid = run_unit(k, unit, warmup_batches, batch, adapt=True)
+            unit.sigma_point = math.sqrt(var * warmup_batches * batch)
+            n_eval += warmup_batches * batch
+    history, per_sub_history = [], []
+    for it in range(warmup, warmup + max_iterations):
+        sigmas = np.array([u.sigma_point for u in units])
+        share = sigmas / sigmas.sum() if sigmas.sum() > 0 else np.full(n_units, 1 / n_units)
+        total, variance = 0.0, 0.0
+        sub_totals = np.zeros((len(subprocesses), 2))
+        for u_index, unit in enumerate(units):
+            n_batches = max(1, round(share[u_index] * budget / batch))
+            k = jax.random.fold_in(jax.random.fold_in(key, it), u_index)
+            mean, var, unit.grid = run_unit(k, unit, n_batches, batch, adapt=True)
+            unit.sigma_point = math.sqrt(var * n_batches * batch)
+            total += mean
+            variance += var
+            sub_totals[unit.subprocess] += (mean, var)
+            n_eval += n_batches * batch
+        history.append((total, variance))
+        per_sub_history.append(sub_totals)
+        value, error, chi2_dof = combine(history)
+        if progress is not None:
+            progress(len(history), value, error)
+        if len(history) >= min_iterations and (error <= precision * abs(value) or value == 0):
+            break
+    if value == 0:
+        msg = "every point was cut: the cuts remove all of phase space (relax --cut values)"
+        raise InvalidInput(msg)
+    results = []
+    for s_index, sub in enumerate(subprocesses):
+        sub_hist = [(h[s_index, 0], h[s_index, 1]) for h in per_sub_history]
+        v, e, _ = combine(sub_hist)
+        results.append(SubprocessResult(
+            sub.name, tuple(" ".join(m) for m in sub.same_me), v, e,
+            sum(1 for u in units if u.subprocess == s_index),
+        ))
+    return CrossSection(
+        sigma_pb=value,
+        error_pb=error,
+        chi2_dof=chi2_dof,
+        n_evaluations=n_eval,
+        iterations=tuple((m, math.sqrt(v)) for m, v in history),
+        subprocesses=tuple(results),
+        wall_s=time.perf_counter() - start,
+        units=units,
+    )
