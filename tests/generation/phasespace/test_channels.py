@@ -86,8 +86,8 @@ def test_breit_wigner_channel_puts_points_on_the_resonance():
     top = [c for c in channels for node in c.clusters[0].children
            if node.line is not None and node.line.mass == params.MT]
     assert top
-    p, w, _, _ = _volume(top[0], 1000.0, 20_000, 5)
-    pair = [node for node in top[0].clusters[0].children if node.line is not None][0]
+    p, _, _, _ = _volume(top[0], 1000.0, 20_000, 5)
+    pair = next(node for node in top[0].clusters[0].children if node.line is not None)
     legs = [leg - 2 for leg in sorted(pair.legs)]
     q = jnp.sum(p[:, legs], axis=1)
     m = np.sqrt(np.asarray(q[:, 0] ** 2 - jnp.sum(q[:, 1:] ** 2, -1)))

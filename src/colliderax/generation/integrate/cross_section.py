@@ -40,7 +40,6 @@ from colliderax.generation.integrate.vegas import (
     vegas_map,
 )
 from colliderax.generation.model.particles import PARTICLES_BY_NAME
-from colliderax.generation.pdf import alpha_s as pdf_alpha_s
 from colliderax.generation.pdf import fx
 from colliderax.generation.phasespace.channels import (
     Channel,
@@ -158,6 +157,7 @@ class CrossSection:
     subprocesses: tuple[SubprocessResult, ...]
     wall_s: float
     units: tuple[Unit, ...] = field(repr=False)
+    interrupted: bool = False
 
     @property
     def relative_error(self) -> float:
@@ -353,6 +353,25 @@ def run_unit(key, unit: Unit, n_batches: int, batch: int, *, adapt: bool, alpha:
     return mean, var, grid
 
 
+def _iteration(key, it, units, n_subprocesses, budget, batch):
+    """One iteration over all units, points shared by the units' standard deviations."""
+    sigmas = np.array([u.sigma_point for u in units])
+    n_units = len(units)
+    share = sigmas / sigmas.sum() if sigmas.sum() > 0 else np.full(n_units, 1 / n_units)
+    total, variance, n_eval = 0.0, 0.0, 0
+    sub_totals = np.zeros((n_subprocesses, 2))
+    for u_index, unit in enumerate(units):
+        n_batches = max(1, round(share[u_index] * budget / batch))
+        k = jax.random.fold_in(jax.random.fold_in(key, it), u_index)
+        mean, var, unit.grid = run_unit(k, unit, n_batches, batch, adapt=True)
+        unit.sigma_point = math.sqrt(var * n_batches * batch)
+        total += mean
+        variance += var
+        sub_totals[unit.subprocess] += (mean, var)
+        n_eval += n_batches * batch
+    return total, variance, sub_totals, n_eval
+
+
 def integrate(
     key,
     units: tuple[Unit, ...],
@@ -386,8 +405,7 @@ def integrate(
         msg = f"--precision must be a relative error in (0, 1), got {precision}"
         raise InvalidInput(msg)
     start = time.perf_counter()
-    n_units = len(units)
-    budget = points_per_iteration or 8 * batch * n_units
+    budget = points_per_iteration or 8 * batch * len(units)
     n_eval = 0
     for it in range(warmup):
         for u_index, unit in enumerate(units):
@@ -396,27 +414,24 @@ def integrate(
             unit.sigma_point = math.sqrt(var * warmup_batches * batch)
             n_eval += warmup_batches * batch
     history, per_sub_history = [], []
-    for it in range(warmup, warmup + max_iterations):
-        sigmas = np.array([u.sigma_point for u in units])
-        share = sigmas / sigmas.sum() if sigmas.sum() > 0 else np.full(n_units, 1 / n_units)
-        total, variance = 0.0, 0.0
-        sub_totals = np.zeros((len(subprocesses), 2))
-        for u_index, unit in enumerate(units):
-            n_batches = max(1, round(share[u_index] * budget / batch))
-            k = jax.random.fold_in(jax.random.fold_in(key, it), u_index)
-            mean, var, unit.grid = run_unit(k, unit, n_batches, batch, adapt=True)
-            unit.sigma_point = math.sqrt(var * n_batches * batch)
-            total += mean
-            variance += var
-            sub_totals[unit.subprocess] += (mean, var)
-            n_eval += n_batches * batch
-        history.append((total, variance))
-        per_sub_history.append(sub_totals)
-        value, error, chi2_dof = combine(history)
-        if progress is not None:
-            progress(len(history), value, error)
-        if len(history) >= min_iterations and (error <= precision * abs(value) or value == 0):
-            break
+    interrupted = False
+    try:
+        for it in range(warmup, warmup + max_iterations):
+            total, variance, sub_totals, n = _iteration(key, it, units, len(subprocesses),
+                                                        budget, batch)
+            n_eval += n
+            history.append((total, variance))
+            per_sub_history.append(sub_totals)
+            value, error, chi2_dof = combine(history)
+            if progress is not None:
+                progress(len(history), value, error)
+            if len(history) >= min_iterations and (error <= precision * abs(value) or value == 0):
+                break
+    except KeyboardInterrupt:
+        if not history:
+            raise
+        interrupted = True  # keep what the finished iterations give
+    value, error, chi2_dof = combine(history)
     if value == 0:
         msg = "every point was cut: the cuts remove all of phase space (relax --cut values)"
         raise InvalidInput(msg)
@@ -437,4 +452,5 @@ def integrate(
         subprocesses=tuple(results),
         wall_s=time.perf_counter() - start,
         units=units,
+        interrupted=interrupted,
     )
