@@ -16,7 +16,7 @@ from tests.generation.integrate.test_vegas import _sigma_ee_mumu_analytic
 def _fixed_scale(mu):
     def factory(pdgs, masses):
         del pdgs, masses
-        return lambda p: (jnp.full(p.shape[0], mu), jnp.full(p.shape[0], mu))
+        return lambda p: (jnp.full(p.shape[0], mu),) * 3
 
     return factory
 

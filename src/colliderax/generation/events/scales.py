@@ -368,7 +368,8 @@ def clustering_for(
                 msg = f"no tree-level diagram for {pdgs}: cannot cluster"
                 raise InvalidInput(msg)
             orders = {"max_weighted": weighted}
-        graph, diagram_of_flow, quartic = build_diagrams(legs, 2, vertices, **orders)
+            built = build_diagrams(legs, 2, vertices, **orders)
+        graph, diagram_of_flow, quartic = built.graph, built.diagram_of_flow, built.quartic
         if not graph.flows:
             msg = f"no tree-level diagram for {pdgs} at orders {orders}: cannot cluster"
             raise InvalidInput(msg)

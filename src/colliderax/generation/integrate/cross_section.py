@@ -93,7 +93,8 @@ class Physics:
         pdf_scheme: interpolation scheme (see :mod:`generation.pdf`).
         alpha_s: ``q → α_s(q)`` (jax), or None to keep the model's α_s.
         alpha_s_model: the α_s the matrix elements were compiled with.
-        scales: ``(pdgs, masses) → (p → (μR, μF))`` built per subprocess (lab momenta).
+        scales: ``(pdgs, masses) → (p → (μR, μF₁, μF₂))`` built per subprocess (lab momenta;
+            one μF per beam); a NaN scale drops the point.
         cuts: ``(pdgs) → (p → bool mask)`` built per subprocess (lab momenta).
         min_pt: ``(pdgs) → per final particle a pT below which every point is cut``
             (bounds ŝ from below).
@@ -112,14 +113,15 @@ class Physics:
 @dataclass(frozen=True)
 class PointBatch:
     """Weighted points of one channel: lab-frame momenta ``[N, n, 4]`` (incoming first),
-    momentum fractions, scales (GeV), α_s and the weight (pb per point, already divided by
-    nothing: the Monte Carlo estimate of the channel's σ is the mean weight)."""
+    momentum fractions, scales (GeV; μF per beam), α_s(μR) and the weight in pb (the mean
+    weight estimates the channel's σ)."""
 
     momenta: jax.Array
     x1: jax.Array
     x2: jax.Array
     mu_r: jax.Array
-    mu_f: jax.Array
+    mu_f1: jax.Array
+    mu_f2: jax.Array
     alpha_s: jax.Array
     weight: jax.Array
 
@@ -258,7 +260,7 @@ def _make_weight(sub, physics: Physics, channels, pdgs, masses):
     cuts = physics.cuts(pdgs)
 
     def weight(p, x1, x2, jac, channel):
-        mu_r, mu_f = scales(p)
+        mu_r, mu_f1, mu_f2 = scales(p)
         shat = x1 * x2 * beams.sqrts**2
         me = sub._me(p)
         if physics.alpha_s is not None:
@@ -271,14 +273,14 @@ def _make_weight(sub, physics: Physics, channels, pdgs, masses):
             enhance = dw @ membership[channel] / jnp.maximum(dw @ channel_mask, 1e-300)
             me = me * enhance
         if flavours is not None:
-            f1 = fx(physics.pdf, flavours[0][:, None], x1[None, :], mu_f[None, :],
+            f1 = fx(physics.pdf, flavours[0][:, None], x1[None, :], mu_f1[None, :],
                     scheme=physics.pdf_scheme)
-            f2 = fx(physics.pdf, flavours[1][:, None], x2[None, :], mu_f[None, :],
+            f2 = fx(physics.pdf, flavours[1][:, None], x2[None, :], mu_f2[None, :],
                     scheme=physics.pdf_scheme)
             me = me * jnp.sum(f1 * f2, axis=0)
         w = CONV_PB * me * jac / (2.0 * shat)
         w = jnp.where(cuts(p) & (jac > 0), w, 0.0)
-        return jnp.where(jnp.isfinite(w), w, 0.0), mu_r, mu_f, a_s
+        return jnp.where(jnp.isfinite(w), w, 0.0), mu_r, mu_f1, mu_f2, a_s
 
     return jax.jit(weight)
 
@@ -317,8 +319,8 @@ def _make_sampler(channel: Channel, c_index: int, beams: Beams, sqrt_shat_min, w
 
     def sample(u):
         p, x1, x2, jac = phase_space(u)
-        w, mu_r, mu_f, a_s = weight_fn(p, x1, x2, jac, c_index)
-        return PointBatch(p, x1, x2, mu_r, mu_f, a_s, w)
+        w, mu_r, mu_f1, mu_f2, a_s = weight_fn(p, x1, x2, jac, c_index)
+        return PointBatch(p, x1, x2, mu_r, mu_f1, mu_f2, a_s, w)
 
     return sample
 

@@ -17,7 +17,12 @@ import jax.numpy as jnp
 from colliderax.core.errors import InvalidInput
 from colliderax.generation.amplitudes import compile_matrix_element
 from colliderax.generation.events.cuts import Cuts, cut_mask, particle_class
-from colliderax.generation.events.scales import ScaleChoice, clustering_for, event_scales
+from colliderax.generation.events.scales import (
+    ScaleChoice,
+    clustering_for,
+    event_scales_per_beam,
+    mg5_scale_veto,
+)
 from colliderax.generation.integrate.cross_section import (
     Beams,
     CrossSection,
@@ -170,10 +175,20 @@ def prepare(settings: RunSettings, *, dtype: str = "float64") -> Prepared:
     scale, cuts = settings.scale, settings.cuts
 
     def scales(pdgs, masses):
-        clustering = clustering_for(pdgs, params)
+        del masses  # read from p², as MG5 does
+        clustering = None
+        if scale.needs_clustering:
+            clustering = clustering_for(
+                pdgs, params, maxjetflavor=cuts.maxjetflavor,
+                lepton_collider=not beams.has_pdfs,
+            )
+        dynamic_fac = not scale.fac_is_fixed and beams.has_pdfs
 
         def fn(p):
-            return event_scales(scale, p, pdgs, masses, clustering)
+            mu_r, mu_f1, mu_f2 = event_scales_per_beam(scale, p, pdgs, clustering)
+            veto = mg5_scale_veto(mu_f1, mu_f2) if dynamic_fac else jnp.zeros_like(mu_r, bool)
+            # MG5 rejects points whose dynamical μF is below 2 GeV; NaN drops the point.
+            return jnp.where(veto, jnp.nan, mu_r), mu_f1, mu_f2
 
         return fn
 
