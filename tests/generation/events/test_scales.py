@@ -275,3 +275,23 @@ def test_cluster_errors_and_veto():
     np.testing.assert_array_equal(
         mg5_scale_veto(jnp.array([1.0]), jnp.array([1.0]), lpp=(0, 0)), [False]
     )
+
+
+def test_cluster_tie_break_reaches_the_scale():
+    # u u~ > u u~ at sqrt(s) = 500, 90 degrees, leg 3 with p_z = -0.0: the only admissible
+    # beam merge (3,1) is "crossed" and inflated by (1 + 1e-6); the jfirst floor carries it
+    # into the core, so mu = 250 sqrt(1 + 1e-6) = 250.000125 (the value MG5 prints as
+    # SCALUP 2.5000012E+02 for such events, as reported in nsmith-/vibegraph's notes on
+    # MG5 3.7.1's cluster.f).
+    p = np.array(
+        [
+            [250.0, 0, 0, 250.0],
+            [250.0, 0, 0, -250.0],
+            [250.0, 250.0, 0, -0.0],
+            [250.0, -250.0, 0, 0.0],
+        ]
+    )
+    cl = clustering_for("u u~ > u u~")
+    mu_r, mu_f = event_scales(ScaleChoice(), jnp.asarray(p[None]), (2, -2, 2, -2), cl)
+    np.testing.assert_allclose(mu_r, 250.0 * math.sqrt(1 + 1e-6), rtol=1e-14)
+    np.testing.assert_allclose(mu_f, 250.0 * math.sqrt(1 + 1e-6), rtol=1e-14)
