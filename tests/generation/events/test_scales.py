@@ -11,6 +11,7 @@ from colliderax.core.errors import InvalidInput
 from colliderax.generation.events.scales import (
     ScaleChoice,
     clustering_for,
+    clustering_options,
     event_scales,
     event_scales_per_beam,
     mg5_scale_veto,
@@ -295,3 +296,9 @@ def test_cluster_tie_break_reaches_the_scale():
     mu_r, mu_f = event_scales(ScaleChoice(), jnp.asarray(p[None]), (2, -2, 2, -2), cl)
     np.testing.assert_allclose(mu_r, 250.0 * math.sqrt(1 + 1e-6), rtol=1e-14)
     np.testing.assert_allclose(mu_f, 250.0 * math.sqrt(1 + 1e-6), rtol=1e-14)
+
+
+def test_clustering_options_from_run_card():
+    opts = clustering_options(RunCard(lpp1=0, lpp2=0, maxjetflavor=5, bwcutoff=10.0))
+    assert opts == {"maxjetflavor": 5, "lepton_collider": True, "bwcutoff": 10.0}
+    assert clustering_options(RunCard())["lepton_collider"] is False

@@ -410,6 +410,16 @@ def clustering_for(
     )
 
 
+def clustering_options(card) -> dict:
+    """The :func:`clustering_for` keywords an MG5 run card sets (``maxjetflavor``,
+    ``bwcutoff`` and the lepton-collider measures for ``lpp1 = lpp2 = 0``)."""
+    return {
+        "maxjetflavor": int(card.maxjetflavor),
+        "lepton_collider": card.lpp1 == 0 and card.lpp2 == 0,
+        "bwcutoff": float(card.bwcutoff),
+    }
+
+
 def _pdg_of(x) -> int:
     if isinstance(x, int | np.integer):
         if int(x) not in PARTICLES_BY_PDG:
