@@ -202,7 +202,13 @@ def _boost_to_rest(p, total):
     return np.concatenate([[e], vec])
 
 
-def test_cluster_gg_ttbar_g_soft_gluon():
+@pytest.fixture(scope="module")
+def ttg():
+    """One Clustering for g g > t t~ g, so its compiled scale function is shared."""
+    return clustering_for("g g > t t~ g")
+
+
+def test_cluster_gg_ttbar_g_soft_gluon(ttg):
     # A soft gluon along beam 1 is merged with beam 1 first (smallest k_T); the 2 -> 2 core
     # is then g* g -> t tbar, measured in the tt~ rest frame with the spacelike line p1 - p_g
     # along +z: μ = m_T of the top relative to that axis.
@@ -217,15 +223,15 @@ def test_cluster_gg_ttbar_g_soft_gluon():
     top = _boost_to_rest(t, total)[1:]
     pt_star2 = top @ top - (top @ axis) ** 2
     want = math.sqrt(MT**2 + pt_star2)
-    cl = clustering_for("g g > t t~ g")
-    mu_r, mu_f = event_scales(ScaleChoice(), jnp.asarray(ev[None]), (21, 21, 6, -6, 21), cl)
+    batch = jnp.asarray(np.broadcast_to(ev, (6, 5, 4)))  # the batch size of the next test
+    mu_r, mu_f = event_scales(ScaleChoice(), batch, (21, 21, 6, -6, 21), ttg)
     np.testing.assert_allclose(mu_r, want, rtol=1e-9)
     np.testing.assert_allclose(mu_f, want, rtol=1e-9)
     # close to, but not exactly, the lab-frame top m_T
     assert abs(float(mu_r[0]) - math.hypot(150.0, MT)) / want < 0.05
 
 
-def test_cluster_hard_gluon_batch_jit_is_per_event():
+def test_cluster_hard_gluon_batch_is_per_event(ttg):
     rng = np.random.default_rng(11)
     events = []
     for _ in range(6):
@@ -238,8 +244,10 @@ def test_cluster_hard_gluon_batch_jit_is_per_event():
         events.append(with_beams(t, tb, g))
     p = jnp.asarray(np.stack(events))
     pdgs = (21, 21, 6, -6, 21)
-    cl = clustering_for(pdgs)
-    f = jax.jit(lambda p: event_scales(ScaleChoice(), p, pdgs, cl))
+
+    def f(p):
+        return event_scales(ScaleChoice(), p, pdgs, ttg)
+
     mu_r, mu_f = f(p)
     assert np.all(np.isfinite(mu_r))
     assert np.all(mu_r > 0)
@@ -249,9 +257,9 @@ def test_cluster_hard_gluon_batch_jit_is_per_event():
 
 
 def test_cluster_factors_and_2_to_1():
-    p = jnp.asarray(top_pairs(2))
+    p = jnp.asarray(top_pairs(16))
     cl = clustering_for((21, 21, 6, -6))
-    base = event_scales(ScaleChoice(), p, (21, 21, 6, -6), cl)
+    base = event_scales(ScaleChoice(), p, (21, 21, 6, -6), cl)  # one compile for both calls
     scaled = event_scales(ScaleChoice(mur_factor=2, muf_factor=0.5), p, (21, 21, 6, -6), cl)
     np.testing.assert_allclose(scaled[0], 2 * base[0])
     np.testing.assert_allclose(scaled[1], 0.5 * base[1])
