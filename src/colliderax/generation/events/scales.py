@@ -72,7 +72,9 @@ import dataclasses
 import logging
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -409,6 +411,16 @@ def clustering_for(
     )
 
 
+def clustering_options(card) -> dict:
+    """The :func:`clustering_for` keywords an MG5 run card sets (``maxjetflavor``,
+    ``bwcutoff`` and the lepton-collider measures for ``lpp1 = lpp2 = 0``)."""
+    return {
+        "maxjetflavor": int(card.maxjetflavor),
+        "lepton_collider": card.lpp1 == 0 and card.lpp2 == 0,
+        "bwcutoff": float(card.bwcutoff),
+    }
+
+
 def _pdg_of(x) -> int:
     if isinstance(x, int | np.integer):
         if int(x) not in PARTICLES_BY_PDG:
@@ -731,6 +743,13 @@ def _cluster_scales(cl: Clustering, p):
     return tuple(jnp.where(failed, nan, x) for x in out)
 
 
+@lru_cache(maxsize=64)
+def _jitted_cluster_scales(cl: Clustering):
+    # One compiled function per process: eager dispatch of the many small ops is slow, and
+    # inside an outer jit this nests at no cost.
+    return jax.jit(lambda p: _cluster_scales(cl, p))
+
+
 # --------------------------------------------------------------------------------------
 # Public entry points
 # --------------------------------------------------------------------------------------
@@ -781,7 +800,7 @@ def event_scales_per_beam(
         if clustering.pdgs != pdgs:
             msg = f"the Clustering is for {clustering.pdgs}, not {pdgs}: build one per process"
             raise InvalidInput(msg)
-        mu_r, mu_f1, mu_f2 = _cluster_scales(clustering, p)
+        mu_r, mu_f1, mu_f2 = _jitted_cluster_scales(clustering)(p)
     elif choice.kind == "fixed" or (choice.fixed_ren and choice.fixed_fac):
         mu_r = mu_f1 = mu_f2 = ones
     else:
