@@ -14,8 +14,8 @@ from tests.generation.integrate.test_vegas import _sigma_ee_mumu_analytic
 
 
 def _fixed_scale(mu):
-    def factory(pdgs, masses):
-        del pdgs, masses
+    def factory(pdgs):
+        del pdgs
         return lambda p: (jnp.full(p.shape[0], mu),) * 3
 
     return factory

@@ -93,11 +93,13 @@ class Physics:
         pdf_scheme: interpolation scheme (see :mod:`generation.pdf`).
         alpha_s: ``q → α_s(q)`` (jax), or None to keep the model's α_s.
         alpha_s_model: the α_s the matrix elements were compiled with.
-        scales: ``(pdgs, masses) → (p → (μR, μF₁, μF₂))`` built per subprocess (lab momenta;
+        scales: ``pdgs → (p → (μR, μF₁, μF₂))`` built per subprocess (lab momenta;
             one μF per beam); a NaN scale drops the point.
         cuts: ``(pdgs) → (p → bool mask)`` built per subprocess (lab momenta).
         min_pt: ``(pdgs) → per final particle a pT below which every point is cut``
             (bounds ŝ from below).
+        flavour_class: ``pdgs → key``: flavour assignments of one subprocess with different
+            keys (e.g. b and light quarks for cuts) get their own integrands.
     """
 
     beams: Beams
@@ -108,6 +110,7 @@ class Physics:
     scales: Callable
     cuts: Callable
     min_pt: Callable = field(default=lambda pdgs: (0.0,) * (len(pdgs) - 2))
+    flavour_class: Callable = field(default=lambda pdgs: ())
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,7 @@ class Unit:
 
     subprocess: int
     channel: int
+    members: tuple[tuple[str, ...], ...]  # the flavour assignments this unit integrates
     dim: int
     sample: Callable  # u [N, dim] → PointBatch
     grid: VegasGrid
@@ -172,10 +176,10 @@ def _boost_z(p, rapidity):
     return jnp.stack([e * ch + pz * sh, p[..., 1], p[..., 2], pz * ch + e * sh], -1)
 
 
-def _luminosity_flavours(subprocess, beams: Beams):
-    """PDG ids (beam 1, beam 2) to sum over for this subprocess, as ``[2, n_terms]``."""
+def _luminosity_flavours(members, beams: Beams):
+    """PDG ids (beam 1, beam 2) to sum over for these flavour assignments, ``[2, n_terms]``."""
     pairs = []
-    for names in subprocess.same_me:
+    for names in members:
         a, b = (PARTICLES_BY_NAME[x].pdg for x in names[:2])
         if beams.kind == "ppbar":
             b = -b
@@ -216,33 +220,46 @@ def build_units(compiled, physics: Physics, params, *, n_bins: int = 64) -> tupl
         if any(m > 0 for m in masses[:2]):
             msg = f"{sub.name}: massive incoming partons are not supported"
             raise InvalidInput(msg)
-        pdgs = sub.pdg_ids
-        min_pt = physics.min_pt(pdgs)
-        sqrt_shat_min = sum(math.hypot(m, pt) for m, pt in zip(masses[2:], min_pt, strict=True))
-        if sqrt_shat_min >= beams.sqrts:
-            msg = (
-                f"√s = {beams.sqrts:g} GeV is below the threshold of {sub.name} "
-                f"({sqrt_shat_min:g} GeV with the cuts): raise --sqrts"
-            )
-            raise InvalidInput(msg)
-        if beams.has_pdfs and sqrt_shat_min == 0:
-            msg = (
-                f"{sub.name}: a massless final state with no pT cut has no lower bound on ŝ "
-                "and its cross section diverges; add a cut such as --cut ptj=20"
-            )
-            raise InvalidInput(msg)
         channels = channels_for(sub, params)
-        weight_fn = _make_weight(sub, physics, channels, pdgs, masses)
-        for c_index, channel in enumerate(channels):
-            dim = channel.dim + (2 if beams.has_pdfs else 0)
-            sample = _make_sampler(channel, c_index, beams, sqrt_shat_min, weight_fn)
-            units.append(Unit(s_index, c_index, dim, sample, vegas_init(dim, n_bins)))
+        classes: dict = {}
+        for names in sub.same_me:
+            key = physics.flavour_class(tuple(PARTICLES_BY_NAME[x].pdg for x in names))
+            classes.setdefault(key, []).append(names)
+        for members in classes.values():
+            member_pdgs = tuple(PARTICLES_BY_NAME[x].pdg for x in members[0])
+            sqrt_shat_min = _sqrt_shat_min(" ".join(members[0]), member_pdgs, masses, physics)
+            weight_fn = _make_weight(sub, tuple(members), physics, channels, member_pdgs)
+            for c_index, channel in enumerate(channels):
+                dim = channel.dim + (2 if beams.has_pdfs else 0)
+                sample = _make_sampler(channel, c_index, beams, sqrt_shat_min, weight_fn)
+                units.append(Unit(s_index, c_index, tuple(members), dim, sample,
+                                  vegas_init(dim, n_bins)))
     return tuple(units)
 
 
-def _make_weight(sub, physics: Physics, channels, pdgs, masses):
+def _sqrt_shat_min(name, pdgs, masses, physics: Physics) -> float:
+    """Σ sqrt(m² + pT,min²) over the final state: a lower bound on √ŝ with the cuts."""
     beams = physics.beams
-    flavours = _luminosity_flavours(sub, beams) if beams.has_pdfs else None
+    min_pt = physics.min_pt(pdgs)
+    value = sum(math.hypot(m, pt) for m, pt in zip(masses[2:], min_pt, strict=True))
+    if value >= beams.sqrts:
+        msg = (
+            f"√s = {beams.sqrts:g} GeV is below the threshold of {name} ({value:g} GeV with "
+            "the cuts): raise --sqrts"
+        )
+        raise InvalidInput(msg)
+    if beams.has_pdfs and value == 0:
+        msg = (
+            f"{name}: a massless final state with no pT cut has no lower bound on ŝ and its "
+            "cross section diverges; add a cut such as --cut ptj=20"
+        )
+        raise InvalidInput(msg)
+    return value
+
+
+def _make_weight(sub, members, physics: Physics, channels, pdgs):
+    beams = physics.beams
+    flavours = _luminosity_flavours(members, beams) if beams.has_pdfs else None
     k = sub.alpha_s_power
     if physics.alpha_s is not None and k is None:
         msg = (
@@ -256,7 +273,7 @@ def _make_weight(sub, physics: Physics, channels, pdgs, masses):
         membership[c, list(ch.diagrams)] = 1.0
     channel_mask = membership.sum(axis=0)
     membership = jnp.asarray(membership)
-    scales = physics.scales(pdgs, masses)
+    scales = physics.scales(pdgs)
     cuts = physics.cuts(pdgs)
 
     def weight(p, x1, x2, jac, channel):

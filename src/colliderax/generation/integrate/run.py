@@ -174,8 +174,7 @@ def prepare(settings: RunSettings, *, dtype: str = "float64") -> Prepared:
     )
     scale, cuts = settings.scale, settings.cuts
 
-    def scales(pdgs, masses):
-        del masses  # read from p², as MG5 does
+    def scales(pdgs):
         clustering = None
         if scale.needs_clustering:
             clustering = clustering_for(
@@ -207,6 +206,7 @@ def prepare(settings: RunSettings, *, dtype: str = "float64") -> Prepared:
         scales=scales,
         cuts=cut_fn,
         min_pt=_min_pt(cuts),
+        flavour_class=lambda pdgs: tuple(particle_class(p, cuts.maxjetflavor) for p in pdgs),
     )
     units = build_units(compiled, physics, params)
     return Prepared(settings, params, compiled, physics, units)
