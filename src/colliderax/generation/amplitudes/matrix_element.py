@@ -53,6 +53,8 @@ class Subprocess:
         alpha_s_power: k in |M|² ∝ α_s^k (QCD vertices per amplitude); None when
             amplitudes of different QCD orders interfere.
         colour_matrix: the exact colour matrix of the colour-flow basis.
+        colour_basis: the basis elements (products of chains, see :mod:`colour`), legs as
+            labels 0…n−1 (all counted as incoming).
     """
 
     particles: tuple[str, ...]
@@ -63,7 +65,9 @@ class Subprocess:
     helicity_shape: tuple[int, ...]
     alpha_s_power: int | None
     colour_matrix: np.ndarray = field(repr=False)
+    colour_basis: tuple = field(repr=False)
     _me: object = field(repr=False)
+    _flow_weights: object = field(repr=False)
     _per_helicity: object = field(repr=False)
     _diagrams: object = field(repr=False)
 
@@ -83,6 +87,11 @@ class Subprocess:
     def per_helicity(self, momenta):
         """|M|²/D per helicity configuration, ``[N, *helicity_shape]`` (summed: ``__call__``)."""
         return self._per_helicity(jnp.asarray(momenta))
+
+    def colour_flow_weights(self, momenta):
+        """Σ_hel |J_b|² per colour-flow basis element b (partial amplitudes, no colour
+        matrix), ``[N, n_colour_flows]``: the weights for drawing an event's colour flow."""
+        return self._flow_weights(jnp.asarray(momenta))
 
     @property
     def n_diagrams(self) -> int:
@@ -259,9 +268,17 @@ def _compile_graph(graph: CurrentGraph, phys, params, rdtype, gauge_leg, block):
     def me(momenta):
         return jnp.sum(summed(momenta), axis=0)
 
+    def flow_weights(momenta):
+        # Built when first traced: only event generation asks for it.
+        selected = configs if len(configs) < n_conf else None
+        flows_fn, _ = build_flows(graph, phys, params, rdtype, gauge_leg, selected)
+        flows = flows_fn(momenta)  # [n_flows, n_configs, N]
+        return jnp.sum(flows.real**2 + flows.imag**2, axis=1).T
+
     return (
         jax.jit(_blocked(me, block)),
         jax.jit(_blocked(per_helicity, block)),
+        jax.jit(_blocked(flow_weights, block)),
         matrix,
         denominator,
         hel_states,
@@ -363,7 +380,7 @@ def compile_matrix_element(
     subprocesses = []
     for key, members in groups.items():
         graph, phys, legs, bounds = built[key]
-        me, per_hel, matrix, denominator, hel_states = _compile_graph(
+        me, per_hel, flow_weights, matrix, denominator, hel_states = _compile_graph(
             graph, phys, params, rdtype, gauge_check_leg, block
         )
         logger.info(
@@ -383,7 +400,9 @@ def compile_matrix_element(
                 helicity_shape=tuple(len(h) for h in hel_states),
                 alpha_s_power=_alpha_s_power(graph),
                 colour_matrix=matrix,
+                colour_basis=tuple(graph.basis),
                 _me=me,
+                _flow_weights=flow_weights,
                 _per_helicity=per_hel,
                 _diagrams=_diagram_builder(
                     legs,
