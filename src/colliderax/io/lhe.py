@@ -40,6 +40,7 @@ test files) into a :class:`~colliderax.generation.events.RunInfo` and one
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import logging
 import os
@@ -199,10 +200,8 @@ class LHEWriter:
         """Discard everything: remove the temporary file and write no output."""
         self._closed = True
         for handle in (self._body, self._raw):
-            try:
+            with contextlib.suppress(OSError):  # already failing; the file goes anyway
                 handle.close()
-            except OSError:  # already failing; the temporary file goes anyway
-                pass
         self._body_path.unlink(missing_ok=True)
 
 
