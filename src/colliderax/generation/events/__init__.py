@@ -1,10 +1,27 @@
 """Parton-level events: the event record, unweighting, observables and plots.
 
 Entry points: :class:`EventBatch` and :class:`RunInfo` (the record, written by
-:mod:`colliderax.io.lhe` and :mod:`colliderax.io.events_parquet`), :func:`unweight` and
-:func:`allocate_events`, :func:`plot_observables`.
+:mod:`colliderax.io.lhe` and :mod:`colliderax.io.events_parquet`), :func:`max_weight`,
+:func:`unweight` / :func:`unweight_step` and :func:`allocate_events`, and
+:func:`plot_observables`. Conventions and the unweighting strategy: ``docs/events.md``.
 """
 
+from colliderax.generation.events.observables import Histogram as Histogram
+from colliderax.generation.events.observables import Observable as Observable
+from colliderax.generation.events.observables import azimuth as azimuth
+from colliderax.generation.events.observables import chi2_compare as chi2_compare
+from colliderax.generation.events.observables import histogram as histogram
+from colliderax.generation.events.observables import invariant_mass as invariant_mass
+from colliderax.generation.events.observables import outgoing_indices as outgoing_indices
+from colliderax.generation.events.observables import pdg_name as pdg_name
+from colliderax.generation.events.observables import pseudorapidity as pseudorapidity
+from colliderax.generation.events.observables import rapidity as rapidity
+from colliderax.generation.events.observables import standard_observables as standard_observables
+from colliderax.generation.events.observables import (
+    transverse_momentum as transverse_momentum,
+)
+from colliderax.generation.events.plots import plot_observables as plot_observables
+from colliderax.generation.events.plots import write_histograms_text as write_histograms_text
 from colliderax.generation.events.record import SCALE_VARIATION_IDS as SCALE_VARIATION_IDS
 from colliderax.generation.events.record import SEVEN_POINT as SEVEN_POINT
 from colliderax.generation.events.record import EventBatch as EventBatch
@@ -14,15 +31,47 @@ from colliderax.generation.events.record import WeightGroup as WeightGroup
 from colliderax.generation.events.record import WeightInfo as WeightInfo
 from colliderax.generation.events.record import concatenate as concatenate
 from colliderax.generation.events.record import scale_variation_group as scale_variation_group
+from colliderax.generation.events.unweight import DEFAULT_TOLERANCE as DEFAULT_TOLERANCE
+from colliderax.generation.events.unweight import UnweightResult as UnweightResult
+from colliderax.generation.events.unweight import UnweightState as UnweightState
+from colliderax.generation.events.unweight import allocate_events as allocate_events
+from colliderax.generation.events.unweight import max_weight as max_weight
+from colliderax.generation.events.unweight import overweight_fraction as overweight_fraction
+from colliderax.generation.events.unweight import unweight as unweight
+from colliderax.generation.events.unweight import unweight_init as unweight_init
+from colliderax.generation.events.unweight import unweight_step as unweight_step
 
 __all__ = [
+    "DEFAULT_TOLERANCE",
     "SCALE_VARIATION_IDS",
     "SEVEN_POINT",
     "EventBatch",
+    "Histogram",
+    "Observable",
     "ProcessInfo",
     "RunInfo",
+    "UnweightResult",
+    "UnweightState",
     "WeightGroup",
     "WeightInfo",
+    "allocate_events",
+    "azimuth",
+    "chi2_compare",
     "concatenate",
+    "histogram",
+    "invariant_mass",
+    "max_weight",
+    "outgoing_indices",
+    "overweight_fraction",
+    "pdg_name",
+    "plot_observables",
+    "pseudorapidity",
+    "rapidity",
     "scale_variation_group",
+    "standard_observables",
+    "transverse_momentum",
+    "unweight",
+    "unweight_init",
+    "unweight_step",
+    "write_histograms_text",
 ]
