@@ -127,8 +127,8 @@ def plot_observables(batch: EventBatch, outdir: str | os.PathLike,
             r = histogram(reference[name].values, weighted_reference.weight, edges)
             scale = total / float(weighted_reference.weight.sum())
             ref = Histogram(edges, r.values * scale, r.errors * scale)
-        with matplotlib.style.context(mplhep.style.ROOT):
-            fig = Figure(figsize=(7, 6.5 if ref is not None else 5.5))
+        with matplotlib.style.context([mplhep.style.ROOT, {"font.size": 14}]):
+            fig = Figure(figsize=(8, 7.5 if ref is not None else 6), layout="constrained")
             if ref is not None:
                 ax, rax = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))
             else:
@@ -138,13 +138,14 @@ def plot_observables(batch: EventBatch, outdir: str | os.PathLike,
             if ref is not None:
                 chi2, dof, p = chi2_compare(h.values, h.errors, ref.values, ref.errors, ddof=1)
                 mplhep.histplot(ref.values / width, edges, yerr=ref.errors / width, ax=ax,
-                                label=f"weighted reference, χ²/dof = {chi2:.1f}/{dof}, "
-                                      f"p = {p:.2f}")
+                                label="weighted reference")
                 with np.errstate(divide="ignore", invalid="ignore"):
                     ratio = np.where(ref.values > 0, h.values / ref.values, np.nan)
                     err = np.where(ref.values > 0, h.errors / ref.values, np.nan)
                 mplhep.histplot(ratio, edges, yerr=err, ax=rax, histtype="errorbar")
                 rax.axhline(1.0, color="grey", linewidth=1)
+                rax.text(0.02, 0.8, f"χ²/dof = {chi2:.1f}/{dof}, p = {p:.2f}",
+                         transform=rax.transAxes, fontsize="small")
                 rax.set_ylabel("events / ref.")
                 rax.set_xlabel(obs.label)
             else:
