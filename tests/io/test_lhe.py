@@ -39,6 +39,9 @@ def test_round_trip_is_exact(tmp_path, name):
     info = _info()
     path = write_lhe(tmp_path / name, info, [batch[:3], batch[3:]])
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary files left
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's owner-only 0o600
     if name.endswith(".gz"):
         with path.open("rb") as handle:
             assert handle.read(2) == b"\x1f\x8b"

@@ -33,7 +33,6 @@ import dataclasses
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +49,7 @@ from colliderax.generation.events.record import (
     WeightGroup,
     WeightInfo,
 )
+from colliderax.io.atomic import temp_beside
 
 logger = logging.getLogger(__name__)
 
@@ -139,17 +139,8 @@ class ParquetEventWriter:
         self._closed = False
         self._weight_ids = run_info.weight_ids if run_info is not None else None
         self._writer: pq.ParquetWriter | None = None
-        if not self.path.parent.is_dir():
-            msg = f"cannot write {self.path}: directory {self.path.parent} does not exist"
-            raise InvalidInput(msg)
-        try:
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                       suffix=".tmp")
-        except OSError as exc:
-            msg = f"cannot write in {self.path.parent}: {exc.strerror}"
-            raise InvalidInput(msg) from None
+        fd, self._tmp = temp_beside(self.path)
         os.close(fd)
-        self._tmp = Path(tmp)
 
     def __enter__(self) -> ParquetEventWriter:
         return self

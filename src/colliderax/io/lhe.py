@@ -46,7 +46,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -62,6 +61,7 @@ from colliderax.generation.events.record import (
     WeightGroup,
     WeightInfo,
 )
+from colliderax.io.atomic import temp_beside
 
 logger = logging.getLogger(__name__)
 
@@ -90,16 +90,7 @@ class LHEWriter:
         self.compressed = self.path.name.endswith(".gz")
         self.n_events = 0
         self._closed = False
-        if not self.path.parent.is_dir():
-            msg = f"cannot write {self.path}: directory {self.path.parent} does not exist"
-            raise InvalidInput(msg)
-        try:
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                       suffix=".events.tmp")
-        except OSError as exc:
-            msg = f"cannot write in {self.path.parent}: {exc.strerror}"
-            raise InvalidInput(msg) from None
-        self._body_path = Path(tmp)
+        fd, self._body_path = temp_beside(self.path, ".events.tmp")
         self._raw = os.fdopen(fd, "wb")
         self._body: IO[bytes] = (gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=6,
                                                mtime=0) if self.compressed else self._raw)
@@ -174,8 +165,7 @@ class LHEWriter:
         try:
             self._body.close()
             self._raw.close()
-            fd, final_tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                             suffix=".tmp")
+            fd, final_tmp = temp_beside(self.path)
             head = header_text(self.run_info, n_events=self.n_events, partial=partial,
                                reason=reason)
             with os.fdopen(fd, "wb") as out:
@@ -186,7 +176,7 @@ class LHEWriter:
             os.replace(final_tmp, self.path)
         except BaseException:
             if final_tmp is not None:
-                Path(final_tmp).unlink(missing_ok=True)
+                final_tmp.unlink(missing_ok=True)
             raise
         finally:
             self._body_path.unlink(missing_ok=True)

@@ -35,24 +35,9 @@ from colliderax.generation.events.observables import (
     standard_observables,
 )
 from colliderax.generation.events.record import EventBatch
-from colliderax.io.slha import write_text_atomic
+from colliderax.io.atomic import write_bytes_atomic
 
 logger = logging.getLogger(__name__)
-
-
-def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    import tempfile
-
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _edges(values: np.ndarray, reference: np.ndarray | None, bins: int, name: str
@@ -172,8 +157,8 @@ def write_histograms_text(batch: EventBatch, path: str | os.PathLike, *, bins: i
         h = histogram(obs.values, batch.weight, edges)
         for lo, hi, v, e in zip(edges[:-1], edges[1:], h.values, h.errors, strict=True):
             lines.append(f"{name} {lo:.10g} {hi:.10g} {v:.10g} {e:.10g}")
-    write_text_atomic(path, "\n".join(lines) + "\n")
+    write_bytes_atomic(path, ("\n".join(lines) + "\n").encode())
     return Path(path)
 
 
-__all__ = ["plot_observables", "write_bytes_atomic", "write_histograms_text"]
+__all__ = ["plot_observables", "write_histograms_text"]
