@@ -8,10 +8,19 @@ import tempfile
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from colliderax.core.errors import InvalidInput
 from colliderax.generation.events import concatenate, scale_variation_group
-from colliderax.io.lhe import LHEWriter, read_lhe, write_lhe
+from colliderax.io.lhe import (
+    LHEWriter,
+    format_events,
+    header_text,
+    read_lhe,
+    read_lhe_text,
+    write_lhe,
+)
 from tests.generation.events.samples import drell_yan_batch, run_info, ttbar_batch
 
 FIELDS = ("pdg", "status", "mothers", "colour", "momenta", "mass", "helicity", "weight",
@@ -195,3 +204,21 @@ def test_pythia_showers_the_file_without_errors(tmp_path):
                 or "Warning" in line.replace("Error and Warning", "") or "Abort" in line]
     assert problems == [], problems
     assert any("no errors or warnings to report" in line for line in stats), stats
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(finite, min_size=16, max_size=16), st.lists(finite, min_size=6, max_size=6))
+def test_any_float64_survives_the_text_round_trip(momenta, scalars):
+    """%.16e is exact for every finite float64, including subnormals and extremes."""
+    batch = drell_yan_batch(1).replace(
+        momenta=np.array(momenta).reshape(1, 4, 4), mass=np.array([scalars[:4]]),
+        weight=np.array(scalars[4:5]), scale=np.array(scalars[5:6]))
+    text = header_text(run_info()) + format_events(batch) + "</LesHouchesEvents>\n"
+    back = read_lhe_text(text).events
+    np.testing.assert_array_equal(back.momenta, batch.momenta)
+    np.testing.assert_array_equal(back.mass, batch.mass)
+    np.testing.assert_array_equal(back.weight, batch.weight)
+    np.testing.assert_array_equal(back.scale, batch.scale)

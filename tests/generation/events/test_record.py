@@ -127,3 +127,12 @@ def test_run_info_checks():
         info.replace(processes=info.processes[:1] * 2)
     with pytest.raises(InvalidInput, match="XML name"):
         info.replace(header_sections=(("bad tag", "x"),))
+    with pytest.raises(InvalidInput, match="LHE element"):
+        info.replace(header_sections=(("initrwgt", "x"),))
+
+
+def test_public_api():
+    import colliderax.generation.events as events
+
+    public = {name for name in dir(events) if not name.startswith("_")}
+    assert public - {"observables", "plots", "record", "unweighting"} == set(events.__all__)

@@ -31,15 +31,15 @@ from colliderax.generation.events.record import WeightGroup as WeightGroup
 from colliderax.generation.events.record import WeightInfo as WeightInfo
 from colliderax.generation.events.record import concatenate as concatenate
 from colliderax.generation.events.record import scale_variation_group as scale_variation_group
-from colliderax.generation.events.unweight import DEFAULT_TOLERANCE as DEFAULT_TOLERANCE
-from colliderax.generation.events.unweight import UnweightResult as UnweightResult
-from colliderax.generation.events.unweight import UnweightState as UnweightState
-from colliderax.generation.events.unweight import allocate_events as allocate_events
-from colliderax.generation.events.unweight import max_weight as max_weight
-from colliderax.generation.events.unweight import overweight_fraction as overweight_fraction
-from colliderax.generation.events.unweight import unweight as unweight
-from colliderax.generation.events.unweight import unweight_init as unweight_init
-from colliderax.generation.events.unweight import unweight_step as unweight_step
+from colliderax.generation.events.unweighting import DEFAULT_TOLERANCE as DEFAULT_TOLERANCE
+from colliderax.generation.events.unweighting import UnweightResult as UnweightResult
+from colliderax.generation.events.unweighting import UnweightState as UnweightState
+from colliderax.generation.events.unweighting import allocate_events as allocate_events
+from colliderax.generation.events.unweighting import max_weight as max_weight
+from colliderax.generation.events.unweighting import overweight_fraction as overweight_fraction
+from colliderax.generation.events.unweighting import unweight as unweight
+from colliderax.generation.events.unweighting import unweight_init as unweight_init
+from colliderax.generation.events.unweighting import unweight_step as unweight_step
 
 __all__ = [
     "DEFAULT_TOLERANCE",

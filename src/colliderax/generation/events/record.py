@@ -85,6 +85,8 @@ SEVEN_POINT: tuple[tuple[float, float], ...] = (
 )
 """The 7-point (μR/μ0, μF/μ0) factors, in the MG5 id order 1, 2, 3, 4, 5, 7, 9."""
 
+_RESERVED_TAGS = {"leshouchesevents", "header", "init", "initrwgt", "weightgroup", "weight",
+                  "event", "rwgt", "wgt", "scales", "generator"}
 _INT_FIELDS = ("pdg", "status", "mothers", "colour", "process_id")
 _PER_PARTICLE = ("pdg", "status", "mothers", "colour", "momenta", "mass", "helicity")
 _PER_EVENT = ("weight", "process_id", "scale", "mu_f", "mu_r", "alpha_s", "alpha_qed")
@@ -411,6 +413,9 @@ class RunInfo:
         for tag, _ in self.header_sections:
             if not tag.replace("_", "").replace("-", "").isalnum() or tag[0].isdigit():
                 msg = f"header section tag {tag!r} is not an XML name: use letters, digits, _"
+                raise InvalidInput(msg)
+            if tag.lower() in _RESERVED_TAGS:
+                msg = f"header section tag {tag!r} is an LHE element: choose another name"
                 raise InvalidInput(msg)
 
     @property
