@@ -56,6 +56,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from colliderax.core.dtypes import require_x64
 from colliderax.core.errors import InvalidInput
 
 DEFAULT_TOLERANCE = 1e-3
@@ -141,6 +142,11 @@ class UnweightResult(NamedTuple):
     overweight_fraction: float
     n_overweight: int
 
+    @property
+    def bias_bound(self) -> float:
+        """Bound on the absolute bias of any binned fraction: the overweight fraction."""
+        return self.overweight_fraction
+
 
 @jax.jit
 def _accept(key: jax.Array, weights: jax.Array, w_max: jax.Array) -> jax.Array:
@@ -162,8 +168,9 @@ def unweight(key: jax.Array, weights: np.ndarray | jax.Array, *, w_max: float | 
         The accepted indices and the efficiency, acceptance and overweight diagnostics.
 
     Raises:
-        InvalidInput: negative or non-finite weights, or ``w_max ≤ 0``.
+        InvalidInput: negative or non-finite weights, ``w_max ≤ 0``, or JAX's x64 mode off.
     """
+    require_x64()
     w = _host_weights(weights)
     if w_max is None:
         w_max = max_weight(w, tolerance)
@@ -217,7 +224,13 @@ class UnweightState(NamedTuple):
 
 
 def unweight_init(w_max: float) -> UnweightState:
-    """A fresh :class:`UnweightState` using ``w_max`` (e.g. from :func:`max_weight`)."""
+    """A fresh :class:`UnweightState` using ``w_max`` (e.g. from :func:`max_weight`).
+
+    Raises:
+        InvalidInput: ``w_max`` is not a positive number, or JAX's x64 mode is off (the running
+            sums are float64).
+    """
+    require_x64()
     w_max = float(w_max)
     if not (np.isfinite(w_max) and w_max > 0):
         msg = f"w_max must be a positive weight, got {w_max}"
