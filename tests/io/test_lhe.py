@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from colliderax.core.errors import InvalidInput
-from colliderax.generation.events import concatenate, scale_variation_group
+from colliderax.generation.events import ProcessInfo, concatenate, scale_variation_group
 from colliderax.io.lhe import (
     LHEWriter,
     format_events,
@@ -21,7 +21,14 @@ from colliderax.io.lhe import (
     read_lhe_text,
     write_lhe,
 )
-from tests.generation.events.samples import drell_yan_batch, run_info, ttbar_batch
+from tests.generation.events.samples import (
+    M_TOP,
+    M_W,
+    drell_yan_batch,
+    run_info,
+    ttbar_batch,
+    ttbar_dilepton_batch,
+)
 
 FIELDS = ("pdg", "status", "mothers", "colour", "momenta", "mass", "helicity", "weight",
           "process_id", "scale", "mu_f", "mu_r", "alpha_s", "alpha_qed", "extra_weights")
@@ -177,26 +184,34 @@ def _captured_fd1():
 
 
 def test_pythia_showers_the_file_without_errors(tmp_path):
-    """Pythia 8 reads a gzip LHE v3 file (header sections, weights, two subprocesses, SLHA),
-    showers and hadronises every event and reports no error or warning."""
+    """Pythia 8 reads a gzip LHE v3 file (three subprocesses of 4 and 12 particles, with
+    t, t~, W+ and W- resonances in the decay chains), showers and hadronises every event and
+    reports no error or warning."""
     pythia8 = pytest.importorskip("pythia8mc")
     from colliderax.detector.sources import _xml_dir
 
     info = run_info()
+    info = info.replace(processes=(*info.processes, ProcessInfo(3, 10.0, 0.1, 2.0)))
     n = 10
     batch = concatenate([drell_yan_batch(n), ttbar_batch(n)])
-    path = write_lhe(tmp_path / "events.lhe.gz", info, batch)
+    path = write_lhe(tmp_path / "events.lhe.gz", info, [batch, ttbar_dilepton_batch(n)])
     with _captured_fd1() as lines:
         pythia = pythia8.Pythia(_xml_dir(pythia8), False)
         for setting in ("Beams:frameType = 4", f"Beams:LHEF = {path}", "PartonLevel:MPI = off",
                         "Next:numberCount = 0", "Random:setSeed = on", "Random:seed = 7"):
             assert pythia.readString(setting)
         assert pythia.init()
-        accepted = sum(bool(pythia.next()) for _ in range(2 * n))
+        accepted = 0
+        for _ in range(3 * n):
+            accepted += bool(pythia.next())
+        hard = [(p.id(), p.m()) for p in pythia.process.particles()]
         hadrons = pythia.event.size()
         sigma_mb = pythia.infoPython().sigmaGen()
         pythia.stat()
-    assert accepted == 2 * n
+    assert accepted == 3 * n
+    masses = dict(hard)  # the last event is t t~ -> dileptons: resonances kept on shell
+    assert masses[6] == pytest.approx(M_TOP, rel=1e-9)
+    assert masses[24] == pytest.approx(M_W, rel=1e-9)
     assert hadrons > 20
     assert sigma_mb == pytest.approx(info.xsec * 1e-9, rel=1e-6)  # pb -> mb
     stats = lines[next(i for i, line in enumerate(lines) if "Error and Warning" in line):]
@@ -222,3 +237,11 @@ def test_any_float64_survives_the_text_round_trip(momenta, scalars):
     np.testing.assert_array_equal(back.mass, batch.mass)
     np.testing.assert_array_equal(back.weight, batch.weight)
     np.testing.assert_array_equal(back.scale, batch.scale)
+
+
+def test_decay_chain_round_trip(tmp_path):
+    batch = ttbar_dilepton_batch(4)
+    info = run_info(processes=(ProcessInfo(3, 10.0, 0.1, 2.5),))
+    contents = read_lhe(write_lhe(tmp_path / "tt.lhe", info, batch))
+    _assert_same(contents.events, batch)
+    contents.events.validate()

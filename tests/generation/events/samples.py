@@ -97,3 +97,60 @@ def run_info(**changes) -> RunInfo:
         generator_version="0.1.0",
     )
     return info.replace(**changes)
+
+
+M_W = 80.379  # GeV
+
+
+def _boost(q, parent):
+    """Boost rest-frame momenta ``q`` (n, 4) into the frame where the parent has ``parent``."""
+    m = np.sqrt(parent[:, 0] ** 2 - np.sum(parent[:, 1:] ** 2, axis=1))
+    beta = parent[:, 1:] / parent[:, :1]
+    gamma = (parent[:, 0] / m)[:, None]
+    bq = np.sum(beta * q[:, 1:], axis=1, keepdims=True)
+    e = gamma * (q[:, :1] + bq)
+    p = q[:, 1:] + beta * (gamma**2 / (gamma + 1) * bq + gamma * q[:, :1])
+    return np.concatenate([e, p], axis=1)
+
+
+def _decay(rng, parent, m_parent, m1, m2):
+    """Isotropic two-body decay of ``parent`` (n, 4) into masses m1, m2: lab momenta."""
+    n = parent.shape[0]
+    k = np.sqrt((m_parent**2 - (m1 + m2) ** 2) * (m_parent**2 - (m1 - m2) ** 2)) / (2 * m_parent)
+    cos_t, phi = rng.uniform(-1, 1, n), rng.uniform(0, 2 * np.pi, n)
+    sin_t = np.sqrt(1 - cos_t**2)
+    kv = k * np.stack([sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t], axis=1)
+    q1 = np.concatenate([np.sqrt(m1**2 + k**2) * np.ones((n, 1)), kv], axis=1)
+    q2 = np.concatenate([np.sqrt(m2**2 + k**2) * np.ones((n, 1)), -kv], axis=1)
+    return _boost(q1, parent), _boost(q2, parent)
+
+
+def ttbar_dilepton_batch(n: int = 5, seed: int = 3) -> EventBatch:
+    """g g > t t~, t > w+ b, t~ > w- b~, w+ > e+ ve, w- > e- ve~ with the resonances
+    (t, t~, W+, W-) in the record as status 2, on their mass shells, as MG5 writes decay chains.
+    """
+    rng = np.random.default_rng(seed)
+    tt = ttbar_batch(n, seed)
+    p_in, top, atop = tt.momenta[:, 0], tt.momenta[:, 2], tt.momenta[:, 3]
+    w_plus, b = _decay(rng, top, M_TOP, M_W, 0.0)
+    w_minus, bbar = _decay(rng, atop, M_TOP, M_W, 0.0)
+    e_plus, nu = _decay(rng, w_plus, M_W, M_E, 0.0)
+    e_minus, nubar = _decay(rng, w_minus, M_W, M_E, 0.0)
+    p = np.stack([p_in, tt.momenta[:, 1], top, atop, w_plus, b, w_minus, bbar, e_plus, nu,
+                  e_minus, nubar], axis=1)
+    return EventBatch(
+        pdg=np.tile([21, 21, 6, -6, 24, 5, -24, -5, -11, 12, 11, -12], (n, 1)),
+        status=np.tile([-1, -1, 2, 2, 2, 1, 2, 1, 1, 1, 1, 1], (n, 1)),
+        mothers=np.tile([[0, 0], [0, 0], [1, 2], [1, 2], [3, 3], [3, 3], [4, 4], [4, 4],
+                         [5, 5], [5, 5], [7, 7], [7, 7]], (n, 1, 1)),
+        colour=np.tile([[501, 502], [503, 501], [503, 0], [0, 502], [0, 0], [503, 0], [0, 0],
+                        [0, 502], [0, 0], [0, 0], [0, 0], [0, 0]], (n, 1, 1)),
+        momenta=p,
+        mass=np.tile([0, 0, M_TOP, M_TOP, M_W, 0, M_W, 0, M_E, 0, M_E, 0], (n, 1)),
+        helicity=np.tile([-1, 1, 0, 0, 0, -1, 0, 1, 1, -1, -1, 1], (n, 1)),
+        weight=np.full(n, 10.0 / n),
+        process_id=np.full(n, 3),
+        scale=tt.scale,
+        alpha_s=tt.alpha_s,
+        alpha_qed=tt.alpha_qed,
+    )
