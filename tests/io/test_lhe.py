@@ -245,3 +245,38 @@ def test_decay_chain_round_trip(tmp_path):
     contents = read_lhe(write_lhe(tmp_path / "tt.lhe", info, batch))
     _assert_same(contents.events, batch)
     contents.events.validate()
+
+
+class _CutShort:
+    """A file whose next write stores half of the data and then raises KeyboardInterrupt."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.armed = True
+
+    def write(self, data):
+        if self.armed:
+            self.armed = False
+            self.raw.write(data[: len(data) // 2])
+            raise KeyboardInterrupt
+        return self.raw.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
+
+@pytest.mark.parametrize("then_write", [True, False])
+@pytest.mark.parametrize("name", ["events.lhe", "events.lhe.gz"])
+def test_write_cut_short_by_ctrl_c_is_dropped_whole(tmp_path, name, then_write):
+    batch = drell_yan_batch(9, extra=True)
+    writer = LHEWriter(tmp_path / name, _info())
+    writer.write(batch[:3])
+    writer._raw = _CutShort(writer._raw)
+    with pytest.raises(KeyboardInterrupt):
+        writer.write(batch[3:6])
+    if then_write:
+        writer.write(batch[6:])  # a later write overwrites the torn bytes ...
+    writer.close(partial=True, reason="KeyboardInterrupt")  # ... and so does close
+    contents = read_lhe(tmp_path / name)
+    assert contents.partial
+    _assert_same(contents.events, concatenate([batch[:3], batch[6:]]) if then_write else batch[:3])

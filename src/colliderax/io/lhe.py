@@ -16,9 +16,11 @@ writes header + events + footer into a second temporary file and renames it onto
 (atomic on POSIX), so the target is either absent or a complete, valid LHE file. Closing with
 ``partial=True`` (what the context manager does when the ``with`` body raises, including on
 Ctrl-C) still writes a valid file with the events so far, and marks it in the header with
-``<!-- colliderax: partial file, N events; ... -->``. Only a hard kill leaves the hidden
-``.NAME.*.tmp`` files behind. For gzip the header, events and footer are three gzip members
-of one file, which every zlib-based reader (Python's ``gzip``, Pythia) reads as one stream.
+``<!-- colliderax: partial file, N events; ... -->``. A write cut short by Ctrl-C is dropped
+whole (the writer keeps the size of the body that holds complete events). Only a hard kill
+leaves the hidden ``.NAME.*.tmp`` files behind. For gzip the header, every written batch and
+the footer are separate gzip members of one file, which every zlib-based reader (Python's
+``gzip``, pylhe, Pythia) reads as one stream.
 
 Example::
 
@@ -91,9 +93,8 @@ class LHEWriter:
         self.n_events = 0
         self._closed = False
         fd, self._body_path = temp_beside(self.path, ".events.tmp")
-        self._raw = os.fdopen(fd, "wb")
-        self._body: IO[bytes] = (gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=6,
-                                               mtime=0) if self.compressed else self._raw)
+        self._raw = os.fdopen(fd, "wb", buffering=0)
+        self._complete = 0  # body bytes that hold whole events (a write may be interrupted)
         self._templates: dict[int, str] = {}
         self._process_ids = {p.process_id for p in run_info.processes}
 
@@ -135,8 +136,13 @@ class LHEWriter:
             batch.validate()
         if batch.n_events == 0:
             return
-        self._body.write(format_events(batch).encode())
-        self.n_events += batch.n_events
+        data = format_events(batch).encode()
+        if self.compressed:  # one gzip member per batch: the body is valid after every write
+            data = gzip.compress(data, compresslevel=6, mtime=0)
+        self._raw.seek(self._complete)
+        self._raw.truncate()  # drop what an interrupted earlier write may have left
+        self._raw.write(data)
+        self._complete, self.n_events = self._raw.tell(), self.n_events + batch.n_events
 
     def close(self, partial: bool = False, *, reason: str = "",
               run_info: RunInfo | None = None) -> Path:
@@ -154,16 +160,15 @@ class LHEWriter:
         """
         if self._closed:
             return self.path
-        self._closed = True
         if run_info is not None:
             if run_info.weight_ids != self.run_info.weight_ids:
-                self.abort()
                 msg = "close(run_info=...) must keep the weight ids of the run"
                 raise InvalidInput(msg)
             self.run_info = run_info
+        self._closed = True
         final_tmp = None
         try:
-            self._body.close()
+            self._raw.truncate(self._complete)
             self._raw.close()
             fd, final_tmp = temp_beside(self.path)
             head = header_text(self.run_info, n_events=self.n_events, partial=partial,
@@ -171,7 +176,7 @@ class LHEWriter:
             with os.fdopen(fd, "wb") as out:
                 _write_member(out, head, self.compressed)
                 with self._body_path.open("rb") as body:
-                    shutil.copyfileobj(body, out, 1 << 20)
+                    shutil.copyfileobj(body, out, 1 << 22)
                 _write_member(out, "</LesHouchesEvents>\n", self.compressed)
             os.replace(final_tmp, self.path)
         except BaseException:
@@ -189,9 +194,8 @@ class LHEWriter:
     def abort(self) -> None:
         """Discard everything: remove the temporary file and write no output."""
         self._closed = True
-        for handle in (self._body, self._raw):
-            with contextlib.suppress(OSError):  # already failing; the file goes anyway
-                handle.close()
+        with contextlib.suppress(OSError):  # already failing; the file goes anyway
+            self._raw.close()
         self._body_path.unlink(missing_ok=True)
 
 
