@@ -135,4 +135,5 @@ def test_public_api():
     import colliderax.generation.events as events
 
     public = {name for name in dir(events) if not name.startswith("_")}
-    assert public - {"observables", "plots", "record", "unweighting"} == set(events.__all__)
+    modules = {"colour_flow", "cuts", "observables", "plots", "record", "scales", "unweighting"}
+    assert public - modules == set(events.__all__)

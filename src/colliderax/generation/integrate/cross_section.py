@@ -21,6 +21,7 @@ Random numbers come from ``fold_in(key, iteration, channel)``: results are repro
 the seed on any device (up to floating-point reassociation).
 """
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -140,6 +141,13 @@ class Unit:
     sample: Callable  # u [N, dim] → PointBatch
     grid: VegasGrid
     sigma_point: float = 1.0  # standard deviation of the weights (last iteration)
+    history: list = field(default_factory=list)  # (mean, variance) per kept iteration
+
+    @property
+    def sigma(self) -> tuple[float, float]:
+        """This unit's σ ± δσ (pb) over the kept iterations."""
+        value, error, _ = combine(self.history) if self.history else (0.0, 0.0, 0.0)
+        return value, error
 
 
 @dataclass(frozen=True)
@@ -294,7 +302,9 @@ def _make_weight(sub, members, physics: Physics, channels, pdgs):
                     scheme=physics.pdf_scheme)
             f2 = fx(physics.pdf, flavours[1][:, None], x2[None, :], mu_f2[None, :],
                     scheme=physics.pdf_scheme)
-            me = me * jnp.sum(f1 * f2, axis=0)
+            # A few LO grids dip below zero at x → 1 (NNPDF2.3 LO gluon above x ≈ 0.95): a
+            # density is clipped at 0 so weights stay ≥ 0 (effect < 1e-8 of σ for t t̄).
+            me = me * jnp.sum(jnp.maximum(f1, 0.0) * jnp.maximum(f2, 0.0), axis=0)
         w = CONV_PB * me * jac / (2.0 * shat)
         w = jnp.where(cuts(p) & (jac > 0), w, 0.0)
         return jnp.where(jnp.isfinite(w), w, 0.0), mu_r, mu_f1, mu_f2, a_s
@@ -352,6 +362,15 @@ _bin_sums = jax.jit(bin_sums)
 _refine = jax.jit(refine, static_argnums=2)
 
 
+def sample_points(key, unit: Unit, batch: int) -> PointBatch:
+    """``batch`` weighted points from the unit's current grid; the weight includes the VEGAS
+    Jacobian, so the mean weight estimates the unit's σ (pb)."""
+    dummy = jnp.zeros((batch, unit.dim), dtype=unit.grid.edges.dtype)
+    x, jac, _ = _vegas_points(key, unit.grid, dummy)
+    points = unit.sample(x)
+    return dataclasses.replace(points, weight=points.weight * jac)
+
+
 def run_unit(key, unit: Unit, n_batches: int, batch: int, *, adapt: bool, alpha: float = 1.5):
     """``n_batches`` batches of one unit: returns (mean, variance of the mean, new grid)."""
     dummy = jnp.zeros((batch, unit.dim), dtype=unit.grid.edges.dtype)
@@ -384,6 +403,7 @@ def _iteration(key, it, units, n_subprocesses, budget, batch):
         k = jax.random.fold_in(jax.random.fold_in(key, it), u_index)
         mean, var, unit.grid = run_unit(k, unit, n_batches, batch, adapt=True)
         unit.sigma_point = math.sqrt(var * n_batches * batch)
+        unit.history.append((mean, var))
         total += mean
         variance += var
         sub_totals[unit.subprocess] += (mean, var)

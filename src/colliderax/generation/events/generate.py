@@ -1,0 +1,315 @@
+"""Unweighted events from an integrated process (what ``colliderax generate`` does).
+
+After :func:`generation.integrate.run.compute_cross_section`, every (subprocess, channel) unit
+keeps its adapted VEGAS grid and its σ_u. Generation then
+
+1. splits the N events among the units in proportion to σ_u (multinomial,
+   :func:`unweighting.allocate_events`),
+2. per unit, fixes w_max on a presample of fresh weighted points (the smallest w_max whose
+   overweight fraction is at most ``tolerance``, :func:`unweighting.max_weight`) and keeps
+   fresh points with probability min(1, w/w_max) until the unit has its events,
+3. dresses each kept point: the flavour assignment among those sharing the |M|², drawn ∝ its
+   parton luminosity f_a(x₁, μF₁) f_b(x₂, μF₂); a leading colour flow drawn ∝ Σ_hel |J_b|²
+   (:mod:`colour_flow`); μF, μR, α_s(μR); the 7-point μR/μF variation weights
+   w_k = w (α_s(k_R μR)/α_s(μR))^p f_a(x₁, k_F μF₁) f_b(x₂, k_F μF₂)/(f_a f_b) (p the QCD order;
+   MG5's ids, :data:`record.SEVEN_POINT`),
+4. shuffles the events (units are generated one after another) and gives each the weight
+   σ/N (MG5's convention for unweighted files, IDWTUP = 3).
+
+Ctrl-C stops generation and returns the events so far, flagged ``interrupted``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from colliderax.core.errors import InvalidInput
+from colliderax.generation.events.colour_flow import draw_flows, flow_tables
+from colliderax.generation.events.record import (
+    SCALE_VARIATION_IDS,
+    SEVEN_POINT,
+    EventBatch,
+    ProcessInfo,
+    RunInfo,
+    concatenate,
+    scale_variation_group,
+)
+from colliderax.generation.events.unweighting import (
+    DEFAULT_TOLERANCE,
+    allocate_events,
+    max_weight,
+)
+from colliderax.generation.integrate.cross_section import sample_points
+from colliderax.generation.model.particles import PARTICLES_BY_NAME
+from colliderax.generation.pdf import fx
+
+DRESS_CHUNK = 512  # kept points are dressed in chunks of this size (one compiled shape)
+
+
+@dataclass(frozen=True)
+class GeneratedEvents:
+    """Unweighted events and how they were obtained.
+
+    Attributes:
+        events: the events (weight σ/N each, pb), shuffled.
+        run_info: the LHE ``<init>``/header information.
+        n_points: weighted points evaluated (presamples included).
+        efficiency: events kept / points evaluated.
+        overweight_fraction: realised Σ max(w − w_max, 0)/Σ w over all generated points (the
+            bound on the bias of any binned fraction; see :mod:`unweighting`).
+        per_subprocess: events per subprocess name.
+        weighted_reference: the presample points with weights such that their sum estimates
+            σ (for plots and χ² comparisons), or None.
+        interrupted: Ctrl-C stopped the generation.
+    """
+
+    events: EventBatch
+    run_info: RunInfo
+    n_points: int
+    efficiency: float
+    overweight_fraction: float
+    per_subprocess: dict[str, int]
+    weighted_reference: EventBatch | None
+    interrupted: bool = False
+
+
+def _alpha_s(prepared, q):
+    if prepared.physics.alpha_s is None:
+        return jnp.full_like(q, prepared.physics.alpha_s_model)
+    return prepared.physics.alpha_s(q)
+
+
+def _pdf_factor(prepared, pdg1, pdg2, x1, x2, f1, f2):
+    """f_a(x₁, μF₁) f_b(x₂, μF₂) for per-event flavours (antiproton beam 2 flips b)."""
+    physics = prepared.physics
+    if physics.pdf is None:
+        return jnp.ones_like(x1)
+    if physics.beams.kind == "ppbar":
+        pdg2 = -pdg2
+    a = fx(physics.pdf, pdg1, x1, f1, scheme=physics.pdf_scheme)
+    b = fx(physics.pdf, pdg2, x2, f2, scheme=physics.pdf_scheme)
+    return jnp.maximum(a, 0.0) * jnp.maximum(b, 0.0)  # clipped as in the integrand
+
+
+def _dress(prepared, unit, kept: dict, rng: np.random.Generator, event_weight: float,
+           process_id: int) -> EventBatch:
+    """Flavours, colour flow, scales and scale-variation weights for a unit's kept points."""
+    sub = prepared.compiled.subprocesses[unit.subprocess]
+    n = len(kept["weight"])
+    members = unit.members
+    member_pdgs = np.array([[PARTICLES_BY_NAME[x].pdg for x in m] for m in members])
+    n_legs = member_pdgs.shape[1]
+    tags, leading = flow_tables(sub.colour_basis, n_legs, 2)
+    pad = -n % DRESS_CHUNK
+    padded = {k: np.concatenate([v, np.repeat(v[-1:], pad, axis=0)]) for k, v in kept.items()}
+    flavour = np.zeros(n, dtype=np.int64)
+    flow = np.zeros(n, dtype=np.int64)
+    extra = np.ones((n, len(SEVEN_POINT)))
+    k_qcd = sub.alpha_s_power or 0
+    for start in range(0, n, DRESS_CHUNK):
+        sl = slice(start, start + DRESS_CHUNK)
+        p = jnp.asarray(padded["momenta"][sl])
+        x1, x2 = jnp.asarray(padded["x1"][sl]), jnp.asarray(padded["x2"][sl])
+        mu_r, f1, f2 = (jnp.asarray(padded[k][sl]) for k in ("mu_r", "mu_f1", "mu_f2"))
+        m = min(DRESS_CHUNK, n - start)
+        if len(members) > 1:
+            lumi = np.stack([np.asarray(_pdf_factor(prepared, int(a), int(b), x1, x2, f1, f2))
+                             for a, b in member_pdgs[:, :2]], axis=1)[:m]
+            cdf = np.cumsum(lumi, axis=1)
+            u = rng.random(m) * cdf[:, -1]
+            flavour[start:start + m] = np.minimum((cdf < u[:, None]).sum(1), len(members) - 1)
+        if len(tags) > 1:
+            weights = np.asarray(sub.colour_flow_weights(p))[:m]
+            flow[start:start + m] = draw_flows(rng, weights, leading)
+        chosen = member_pdgs[flavour[start:start + m]]
+        fill = DRESS_CHUNK - m
+        pdg1 = jnp.asarray(np.concatenate([chosen[:, 0], np.repeat(chosen[-1:, 0], fill)]))
+        pdg2 = jnp.asarray(np.concatenate([chosen[:, 1], np.repeat(chosen[-1:, 1], fill)]))
+        central = _pdf_factor(prepared, pdg1, pdg2, x1, x2, f1, f2)
+        a_central = _alpha_s(prepared, mu_r)
+        for k, (kr, kf) in enumerate(SEVEN_POINT):
+            ratio = (_alpha_s(prepared, kr * mu_r) / a_central) ** k_qcd
+            ratio = ratio * _pdf_factor(prepared, pdg1, pdg2, x1, x2, kf * f1, kf * f2) / central
+            extra[start:start + m, k] = np.asarray(ratio)[:m]
+    pdg = member_pdgs[flavour]
+    status = np.tile(np.array([-1, -1] + [1] * (n_legs - 2)), (n, 1))
+    mothers = np.zeros((n, n_legs, 2), dtype=np.int64)
+    mothers[:, 2:] = (1, 2)
+    params = prepared.params
+    mass = np.array([params.value(PARTICLES_BY_NAME[x].mass) for x in members[0]])
+    weight = np.full(n, event_weight)
+    mu_f = np.sqrt(kept["mu_f1"] * kept["mu_f2"])
+    return EventBatch(
+        pdg=pdg,
+        status=status,
+        mothers=mothers,
+        colour=tags[flow],
+        momenta=kept["momenta"],
+        weight=weight,
+        scale=mu_f,
+        alpha_s=kept["alpha_s"],
+        alpha_qed=np.full(n, params.alpha_ew),
+        mass=np.tile(mass, (n, 1)),
+        process_id=np.full(n, process_id),
+        mu_f=mu_f,
+        mu_r=kept["mu_r"],
+        extra_weights=weight[:, None] * extra,
+        extra_weight_ids=tuple(SCALE_VARIATION_IDS[pt] for pt in SEVEN_POINT),
+    )
+
+
+def _reference(unit, points, n_points_total):
+    """Weighted presample points as an event batch (weights sum to the unit's σ estimate)."""
+    n = len(points["weight"])
+    pdgs = np.array([PARTICLES_BY_NAME[x].pdg for x in unit.members[0]])
+    n_legs = len(pdgs)
+    status = np.array([-1, -1] + [1] * (n_legs - 2))
+    return EventBatch(
+        pdg=np.tile(pdgs, (n, 1)),
+        status=np.tile(status, (n, 1)),
+        mothers=np.zeros((n, n_legs, 2), dtype=np.int64),
+        colour=np.zeros((n, n_legs, 2), dtype=np.int64),
+        momenta=points["momenta"],
+        weight=points["weight"] / n_points_total,
+        scale=points["mu_r"],
+        alpha_s=points["alpha_s"],
+        alpha_qed=np.zeros(n),
+    )
+
+
+def _to_numpy(points) -> dict:
+    return {
+        "momenta": np.asarray(points.momenta), "x1": np.asarray(points.x1),
+        "x2": np.asarray(points.x2), "mu_r": np.asarray(points.mu_r),
+        "mu_f1": np.asarray(points.mu_f1), "mu_f2": np.asarray(points.mu_f2),
+        "alpha_s": np.asarray(points.alpha_s), "weight": np.asarray(points.weight),
+    }
+
+
+def run_info_for(prepared, xsec, n_events: int, per_sub_events: dict) -> RunInfo:
+    """The LHE ``<init>`` of a run: one process row per subprocess."""
+    from colliderax._version import __version__
+    from colliderax.generation.integrate.run import LHAPDF_IDS
+
+    beams = prepared.physics.beams
+    sigma = xsec.sigma_pb
+    rows = []
+    for index, s in enumerate(xsec.subprocesses):
+        rows.append(ProcessInfo(index + 1, s.sigma_pb, s.error_pb, sigma / max(n_events, 1)))
+    lhaid = LHAPDF_IDS.get(prepared.settings.pdf, 0) if beams.has_pdfs else -1
+    group = scale_variation_group(pdf=lhaid if beams.has_pdfs else None)
+    del per_sub_events
+    return RunInfo(
+        beam_pdg=beams.pdg,
+        beam_energy=beams.energies,
+        processes=tuple(rows),
+        pdf_group=(0, 0) if beams.has_pdfs else (-1, -1),
+        pdf_set=(lhaid, lhaid),
+        weighting_strategy=3,
+        generator_name="colliderax",
+        generator_version=__version__,
+        weight_groups=(group,),
+    )
+
+
+def generate_events(
+    prepared,
+    xsec,
+    n_events: int,
+    *,
+    seed: int = 0,
+    tolerance: float = DEFAULT_TOLERANCE,
+    batch: int = 4096,
+    presample_batches: int = 4,
+    progress=None,
+) -> GeneratedEvents:
+    """``n_events`` unweighted events of an integrated process.
+
+    Args:
+        prepared: from :func:`generation.integrate.run.prepare`.
+        xsec: its :class:`CrossSection` (units adapted, σ per unit known).
+        n_events: events to generate (> 0).
+        seed: random seed (a different stream from the integration's).
+        tolerance: bound on the overweight fraction when choosing w_max.
+        batch: points per compiled batch.
+        presample_batches: batches per unit used to fix w_max.
+        progress: optional callback ``(n_new_events)``.
+    """
+    if n_events <= 0:
+        msg = f"--events must be a positive number of events, got {n_events}"
+        raise InvalidInput(msg)
+    key = jax.random.fold_in(jax.random.key(seed), 0x6E6)
+    rng = np.random.default_rng([seed, 0x6E6])
+    units = xsec.units
+    sigmas = np.array([max(u.sigma[0], 0.0) for u in units])
+    counts = np.asarray(allocate_events(jax.random.fold_in(key, 0), sigmas, n_events))
+    event_weight = xsec.sigma_pb / n_events
+    batches, references = [], []
+    n_points = 0
+    over_total = weight_total = 0.0
+    per_sub: dict[str, int] = {}
+    interrupted = False
+    try:
+        for u_index, unit in enumerate(units):
+            if counts[u_index] == 0:
+                continue
+            ukey = jax.random.fold_in(key, u_index + 1)
+            pre = [_to_numpy(sample_points(jax.random.fold_in(ukey, b), unit, batch))
+                   for b in range(presample_batches)]
+            pre = {k: np.concatenate([p[k] for p in pre]) for k in pre[0]}
+            n_points += len(pre["weight"])
+            references.append((unit, pre))
+            w_max = max_weight(pre["weight"], tolerance)
+            kept: list[dict] = []
+            n_kept = 0
+            b = presample_batches
+            while n_kept < counts[u_index]:
+                points = _to_numpy(sample_points(jax.random.fold_in(ukey, b), unit, batch))
+                b += 1
+                w = points["weight"]
+                n_points += len(w)
+                over_total += float(np.sum(np.maximum(w - w_max, 0.0)))
+                weight_total += float(np.sum(w))
+                keep = rng.random(len(w)) * w_max < w
+                take = np.flatnonzero(keep)[: counts[u_index] - n_kept]
+                if len(take):
+                    kept.append({k: v[take] for k, v in points.items()})
+                    n_kept += len(take)
+                    if progress is not None:
+                        progress(len(take))
+                if b > presample_batches + 10_000:
+                    msg = "unweighting stalls: no point passes; is the cross section zero?"
+                    raise InvalidInput(msg)
+            merged = {k: np.concatenate([c[k] for c in kept]) for k in kept[0]}
+            batches.append(_dress(prepared, unit, merged, rng, event_weight, unit.subprocess + 1))
+            name = prepared.compiled.subprocesses[unit.subprocess].name
+            per_sub[name] = per_sub.get(name, 0) + n_kept
+    except KeyboardInterrupt:
+        interrupted = True
+    if not batches:
+        msg = "generation was interrupted before any event was kept"
+        raise KeyboardInterrupt(msg)
+    events = concatenate(batches)
+    order = rng.permutation(len(events))
+    events = events[order]
+    total_pre = sum(len(p["weight"]) for _, p in references)
+    reference = concatenate([
+        _reference(unit, pre, len(pre["weight"])) for unit, pre in references
+    ]) if references and total_pre else None
+    return GeneratedEvents(
+        events=events,
+        run_info=run_info_for(prepared, xsec, n_events, per_sub),
+        n_points=n_points,
+        efficiency=len(events) / max(n_points, 1),
+        overweight_fraction=over_total / weight_total if weight_total > 0 else 0.0,
+        per_subprocess=per_sub,
+        weighted_reference=reference,
+        interrupted=interrupted,
+    )
+
+
+__all__ = ["GeneratedEvents", "generate_events", "run_info_for"]
