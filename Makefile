@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 # The flagship job on built-in defaults.
 run: $(STAMP)
-	$(BIN)/colliderax me "g g > t t~ g" --sqrts 1500 --points 2000
+	$(BIN)/colliderax generate "p p > t t~" --sqrts 13000 --events 10000 --out run_ttbar
 
 # The fast suite (what CI runs).
 test: $(STAMP)

@@ -36,11 +36,12 @@ def cli(verbose: int, quiet: bool) -> None:
 
 def _register_commands() -> None:
     """Attach the sub-commands."""
+    from colliderax.cli.generate import generate
     from colliderax.cli.integrate import integrate
     from colliderax.cli.me import me
     from colliderax.cli.simulate import simulate
 
-    for command in (me, integrate, simulate):
+    for command in (me, integrate, generate, simulate):
         if command.name not in cli.commands:
             cli.add_command(command)
 

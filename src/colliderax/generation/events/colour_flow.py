@@ -14,6 +14,8 @@ leading power of N_c: each extra colour-singlet chain costs 1/N_c²) with probab
 proportional to Σ_hel |J_b|², the partial amplitudes squared, as MadEvent does with its JAMPs.
 """
 
+import itertools
+
 import numpy as np
 
 FIRST_TAG = 501
@@ -34,7 +36,7 @@ def lhe_colour_tags(term, n_legs: int, n_initial: int = 2) -> np.ndarray:
         if chain[0] == "o":
             _, i, gluons, j = chain
             line = [j, *reversed(gluons), i]
-            for x, y in zip(line[:-1], line[1:], strict=True):
+            for x, y in itertools.pairwise(line):
                 link(x, y)
         else:
             gluons = chain[1]
@@ -42,7 +44,7 @@ def lhe_colour_tags(term, n_legs: int, n_initial: int = 2) -> np.ndarray:
                 msg = f"a trace over {len(gluons)} gluon(s) is not a colour flow"
                 raise ValueError(msg)
             line = [*reversed(gluons), gluons[-1]]
-            for x, y in zip(line[:-1], line[1:], strict=True):
+            for x, y in itertools.pairwise(line):
                 link(x, y)
     tags[n_initial:] = tags[n_initial:, ::-1]
     return tags

@@ -419,7 +419,7 @@ def integrate(
     precision: float = 0.005,
     batch: int = 4096,
     warmup: int = 3,
-    warmup_batches: int = 1,
+    warmup_batches: int = 2,
     max_iterations: int = 20,
     min_iterations: int = 3,
     points_per_iteration: int | None = None,
@@ -437,14 +437,14 @@ def integrate(
         warmup_batches: batches per unit per warm-up iteration.
         max_iterations, min_iterations: bounds on the combined iterations.
         points_per_iteration: points shared among units per iteration (default
-            8 batches per unit).
+            4 batches per unit).
         progress: optional callback ``(iteration, value, error)``.
     """
     if not 0 < precision < 1:
         msg = f"--precision must be a relative error in (0, 1), got {precision}"
         raise InvalidInput(msg)
     start = time.perf_counter()
-    budget = points_per_iteration or 8 * batch * len(units)
+    budget = points_per_iteration or 4 * batch * len(units)
     n_eval = 0
     for it in range(warmup):
         for u_index, unit in enumerate(units):
