@@ -367,7 +367,8 @@ class RunInfo:
         pdf_set: LHAPDF ids of the beams' PDF sets (PDFSUP), e.g. 230000 for
             NNPDF23_lo_as_0130_qed; -1 for no PDF.
         weighting_strategy: IDWTUP. The default 3 means unweighted events whose weights are all
-            equal: MG5 (and colliderax) write σ/N [pb] per event, so that the weights sum to σ
+            equal: MG5 (and colliderax) write σ/N [pb] per event (σ summed over subprocesses,
+            N events in the file), so that the weights sum to σ
             and Pythia accepts every event. Use 4 for weighted events (Pythia then keeps the
             weights, σ is their mean).
         generator_name: Name of the generator (``<generator>`` in ``<init>``).
