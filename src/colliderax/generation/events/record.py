@@ -368,9 +368,8 @@ class RunInfo:
             NNPDF23_lo_as_0130_qed; -1 for no PDF.
         weighting_strategy: IDWTUP. The default 3 means unweighted events whose weights are all
             equal: MG5 (and colliderax) write σ/N [pb] per event (σ summed over subprocesses,
-            N events in the file), so that the weights sum to σ
-            and Pythia accepts every event. Use 4 for weighted events (Pythia then keeps the
-            weights, σ is their mean).
+            N events in the file), so that the weights sum to σ and Pythia accepts every
+            event. Use 4 for weighted events (weights in pb; Pythia passes them on).
         generator_name: Name of the generator (``<generator>`` in ``<init>``).
         generator_version: Its version.
         weight_groups: Descriptions of the extra weights (``<initrwgt>``), see
