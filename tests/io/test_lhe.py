@@ -280,3 +280,17 @@ def test_write_cut_short_by_ctrl_c_is_dropped_whole(tmp_path, name, then_write):
     contents = read_lhe(tmp_path / name)
     assert contents.partial
     _assert_same(contents.events, concatenate([batch[:3], batch[6:]]) if then_write else batch[:3])
+
+
+def test_detector_pythia_source_reads_our_files(tmp_path):
+    """`colliderax simulate --events FILE` path: the detector's LHE source showers our output."""
+    pytest.importorskip("pythia8mc")
+    import jax
+
+    from colliderax.detector.sources import pythia_source
+
+    path = write_lhe(tmp_path / "dy.lhe.gz", run_info(), drell_yan_batch(2))
+    source = pythia_source(jax.random.key(1), process=None, lhe=path, pileup=0)
+    for i in range(2):
+        pdg = np.asarray(source.event(i).particles.pdg)
+        assert np.count_nonzero(np.abs(pdg) == 11) >= 2

@@ -95,7 +95,6 @@ class LHEWriter:
         fd, self._body_path = temp_beside(self.path, ".events.tmp")
         self._raw = os.fdopen(fd, "wb", buffering=0)
         self._complete = 0  # body bytes that hold whole events (a write may be interrupted)
-        self._templates: dict[int, str] = {}
         self._process_ids = {p.process_id for p in run_info.processes}
 
     def __enter__(self) -> LHEWriter:
@@ -141,7 +140,9 @@ class LHEWriter:
             data = gzip.compress(data, compresslevel=6, mtime=0)
         self._raw.seek(self._complete)
         self._raw.truncate()  # drop what an interrupted earlier write may have left
-        self._raw.write(data)
+        view = memoryview(data)
+        while view:  # an unbuffered write may store fewer bytes than asked
+            view = view[self._raw.write(view):]
         self._complete, self.n_events = self._raw.tell(), self.n_events + batch.n_events
 
     def close(self, partial: bool = False, *, reason: str = "",

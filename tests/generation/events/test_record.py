@@ -135,5 +135,21 @@ def test_public_api():
     import colliderax.generation.events as events
 
     public = {name for name in dir(events) if not name.startswith("_")}
-    modules = {"colour_flow", "cuts", "observables", "plots", "record", "scales", "unweighting"}
+    modules = {"colour_flow", "cuts", "generate", "observables", "plots", "record", "scales",
+               "unweighting"}
     assert public - modules == set(events.__all__)
+
+
+def test_shared_rows_and_scalars_are_broadcast():
+    tt = ttbar_batch(4)
+    batch = EventBatch(pdg=[21, 21, 6, -6], status=[-1, -1, 1, 1],
+                       mothers=[[0, 0], [0, 0], [1, 2], [1, 2]],
+                       colour=[[501, 502], [503, 501], [503, 0], [0, 502]],
+                       momenta=tt.momenta, weight=2.5, scale=tt.scale, alpha_s=0.118,
+                       alpha_qed=1 / 132.5, process_id=2)
+    batch.validate()
+    for name in ("pdg", "status", "mothers", "colour", "weight", "alpha_s", "process_id"):
+        np.testing.assert_array_equal(getattr(batch, name), getattr(tt, name)
+                                      if name not in ("weight", "alpha_s") else
+                                      np.full(4, 2.5 if name == "weight" else 0.118))
+    assert batch.pdg.flags.owndata  # a real copy, not a broadcast view

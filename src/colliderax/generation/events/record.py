@@ -96,11 +96,13 @@ _PER_EVENT = ("weight", "process_id", "scale", "mu_f", "mu_r", "alpha_s", "alpha
 class EventBatch:
     """``N`` parton-level events with ``n`` particles each (numpy arrays, LHE conventions).
 
-    See the module docstring for every field's shape, unit and meaning. Optional fields get
-    defaults: ``mass`` the invariant mass √max(p², 0) of ``momenta``, ``helicity`` 9 (unknown),
-    ``process_id`` 1, ``mu_f`` and ``mu_r`` the ``scale``, no extra weights. Arrays are copied
-    to numpy (int64 / float64) and made read-only; construction checks shapes only, call
-    :meth:`validate` for the physics checks.
+    See the module docstring for every field's shape, unit and meaning. Per-particle fields may
+    be given as one row shared by every event (``pdg=[21, 21, 6, -6]``, ``mothers`` of shape
+    ``[n, 2]``) and per-event fields as scalars (``alpha_s=0.118``); they are broadcast.
+    Optional fields get defaults: ``mass`` the invariant mass √max(p², 0) of ``momenta``,
+    ``helicity`` 9 (unknown), ``process_id`` 1, ``mu_f`` and ``mu_r`` the ``scale``, no extra
+    weights. Arrays are copied to numpy (int64 / float64) and made read-only; construction
+    checks shapes only, call :meth:`validate` for the physics checks.
 
     Raises:
         InvalidInput: an array has the wrong shape, or extra weights and their ids disagree.
@@ -124,47 +126,48 @@ class EventBatch:
     extra_weight_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        def put(name: str, value: Any) -> None:
-            dtype = np.int64 if name in _INT_FIELDS else np.float64
-            array = np.array(value, dtype=dtype)  # a copy: the batch owns its arrays
-            array.flags.writeable = False
-            object.__setattr__(self, name, array)
-
         momenta = np.asarray(self.momenta, dtype=np.float64)
         if momenta.ndim != 3 or momenta.shape[2] != 4:
             msg = f"momenta must have shape (N, n, 4), got {momenta.shape}: give (E, px, py, pz)"
             raise InvalidInput(msg)
         n_events, n = momenta.shape[:2]
-        put("momenta", momenta)
-        if self.mass is None:
-            p2 = momenta[..., 0] ** 2 - np.sum(momenta[..., 1:] ** 2, axis=-1)
-            put("mass", np.sqrt(np.maximum(p2, 0.0)))
-        else:
-            put("mass", self.mass)
-        if self.helicity is None:
-            put("helicity", np.full((n_events, n), UNKNOWN_HELICITY))
-        else:
-            put("helicity", self.helicity)
-        for name in ("pdg", "status", "mothers", "colour", "weight", "scale", "alpha_s",
-                     "alpha_qed"):
-            put(name, getattr(self, name))
-        put("process_id", np.ones(n_events) if self.process_id is None else self.process_id)
-        put("mu_f", self.scale if self.mu_f is None else self.mu_f)
-        put("mu_r", self.scale if self.mu_r is None else self.mu_r)
         ids = tuple(str(i) for i in self.extra_weight_ids)
         object.__setattr__(self, "extra_weight_ids", ids)
-        if self.extra_weights is None:
-            put("extra_weights", np.zeros((n_events, len(ids))))
-        else:
-            put("extra_weights", self.extra_weights)
-
         expected = {
             "pdg": (n_events, n), "status": (n_events, n), "mothers": (n_events, n, 2),
             "colour": (n_events, n, 2), "mass": (n_events, n), "helicity": (n_events, n),
             "weight": (n_events,), "process_id": (n_events,), "scale": (n_events,),
             "mu_f": (n_events,), "mu_r": (n_events,), "alpha_s": (n_events,),
             "alpha_qed": (n_events,), "extra_weights": (n_events, len(ids)),
+            "momenta": (n_events, n, 4),
         }
+
+        def put(name: str, value: Any) -> None:
+            dtype = np.int64 if name in _INT_FIELDS else np.float64
+            array = np.asarray(value, dtype=dtype)
+            shape = expected[name]
+            if array.ndim < len(shape) and array.shape == shape[len(shape) - array.ndim:]:
+                array = np.broadcast_to(array, shape)  # a row or scalar shared by every event
+            array = np.array(array)  # a copy: the batch owns its arrays
+            array.flags.writeable = False
+            object.__setattr__(self, name, array)
+
+        put("momenta", momenta)
+        if self.mass is None:
+            p2 = momenta[..., 0] ** 2 - np.sum(momenta[..., 1:] ** 2, axis=-1)
+            put("mass", np.sqrt(np.maximum(p2, 0.0)))
+        else:
+            put("mass", self.mass)
+        put("helicity", UNKNOWN_HELICITY if self.helicity is None else self.helicity)
+        for name in ("pdg", "status", "mothers", "colour", "weight", "scale", "alpha_s",
+                     "alpha_qed"):
+            put(name, getattr(self, name))
+        put("process_id", 1 if self.process_id is None else self.process_id)
+        put("mu_f", self.scale if self.mu_f is None else self.mu_f)
+        put("mu_r", self.scale if self.mu_r is None else self.mu_r)
+        put("extra_weights", np.zeros((n_events, len(ids))) if self.extra_weights is None
+            else self.extra_weights)
+
         for name, shape in expected.items():
             got = getattr(self, name).shape
             if got != shape:
@@ -364,9 +367,9 @@ class RunInfo:
         pdf_set: LHAPDF ids of the beams' PDF sets (PDFSUP), e.g. 230000 for
             NNPDF23_lo_as_0130_qed; -1 for no PDF.
         weighting_strategy: IDWTUP. The default 3 means unweighted events whose weights are all
-            equal: MG5 (and colliderax) write σ/N [pb] per event, so that the weights sum to σ
-            and Pythia accepts every event. Use 4 for weighted events (Pythia then keeps the
-            weights, σ is their mean).
+            equal: MG5 (and colliderax) write σ/N [pb] per event (σ summed over subprocesses,
+            N events in the file), so that the weights sum to σ and Pythia accepts every
+            event. Use 4 for weighted events (weights in pb; Pythia passes them on).
         generator_name: Name of the generator (``<generator>`` in ``<init>``).
         generator_version: Its version.
         weight_groups: Descriptions of the extra weights (``<initrwgt>``), see
