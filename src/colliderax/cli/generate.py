@@ -63,7 +63,11 @@ def generate(n_events, out, unweight_tolerance, no_plots, plain_lhe, **opts):
     from colliderax.core.device import device_description, select_device
     from colliderax.core.progress import progress_bar
     from colliderax.generation.events.generate import generate_events
-    from colliderax.generation.integrate.run import compute_cross_section, prepare
+    from colliderax.generation.integrate.run import (
+        compute_cross_section,
+        default_batch,
+        prepare,
+    )
     from colliderax.io.events_parquet import write_events_parquet
     from colliderax.io.lhe import LHEWriter
 
@@ -83,7 +87,7 @@ def generate(n_events, out, unweight_tolerance, no_plots, plain_lhe, **opts):
         with progress_bar(n_events, "unweighted events", unit="ev") as bar:
             generated = generate_events(
                 prepared, xsec, n_events, seed=settings.seed, tolerance=unweight_tolerance,
-                progress=bar.advance,
+                batch=settings.batch or default_batch(), progress=bar.advance,
             )
     t3 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)

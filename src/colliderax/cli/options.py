@@ -18,7 +18,11 @@ device_option = click.option(
 
 
 def enable_precision(dtype: str) -> None:
-    """The CLI runs physics in float64 unless float32 is asked for."""
+    """The CLI runs physics in float64 unless float32 is asked for, and keeps compiled code in
+    the persistent cache (:mod:`colliderax.core.cache`)."""
+    from colliderax.core.cache import enable_compilation_cache
+
+    enable_compilation_cache()
     if dtype == "float64":
         from colliderax.core.dtypes import enable_x64
 

@@ -3,8 +3,8 @@
 After :func:`generation.integrate.run.compute_cross_section`, every (subprocess, channel) unit
 keeps its adapted VEGAS grid and its σ_u. Generation then
 
-1. splits the N events among the units in proportion to σ_u (multinomial,
-   :func:`unweighting.allocate_events`),
+1. splits the N events among the units in proportion to σ_u (multinomial, as
+   :func:`unweighting.allocate_events` explains),
 2. per unit, fixes w_max on a presample of fresh weighted points (the smallest w_max whose
    overweight fraction is at most ``tolerance``, :func:`unweighting.max_weight`) and keeps
    fresh points with probability min(1, w/w_max) until the unit has its events,
@@ -40,7 +40,6 @@ from colliderax.generation.events.record import (
 )
 from colliderax.generation.events.unweighting import (
     DEFAULT_TOLERANCE,
-    allocate_events,
     max_weight,
 )
 from colliderax.generation.integrate.cross_section import sample_points
@@ -95,13 +94,42 @@ def _pdf_factor(prepared, pdg1, pdg2, x1, x2, f1, f2):
     return jnp.maximum(a, 0.0) * jnp.maximum(b, 0.0)  # clipped as in the integrand
 
 
+def _kernels(prepared, unit, cache: dict):
+    """Luminosity-per-flavour and scale-variation functions of a unit (cached); each makes
+    one batched PDF call per beam (the PDF evaluation is compiled once per shape)."""
+    key = (unit.subprocess, unit.members)
+    if key in cache:
+        return cache[key]
+    sub = prepared.compiled.subprocesses[unit.subprocess]
+    member_pdgs = np.array([[PARTICLES_BY_NAME[x].pdg for x in m] for m in unit.members])
+    k_qcd = sub.alpha_s_power or 0
+    factors = np.array(SEVEN_POINT)  # [7, 2]: (μR, μF) factors
+
+    def lumi(x1, x2, f1, f2):
+        pdg = jnp.asarray(member_pdgs[:, :2])
+        return _pdf_factor(prepared, pdg[:, :1], pdg[:, 1:], x1[None], x2[None], f1[None],
+                           f2[None])
+
+    def variations(x1, x2, mu_r, f1, f2, pdg1, pdg2):
+        kf = jnp.asarray(np.concatenate([[1.0], factors[:, 1]]))[:, None]
+        pdf = _pdf_factor(prepared, pdg1[None], pdg2[None], x1[None], x2[None], kf * f1[None],
+                          kf * f2[None])
+        kr = jnp.asarray(np.concatenate([[1.0], factors[:, 0]]))[:, None]
+        a_s = _alpha_s(prepared, kr * mu_r[None])
+        ratio = (a_s[1:] / a_s[:1]) ** k_qcd * pdf[1:] / pdf[:1]
+        return ratio.T
+
+    cache[key] = (member_pdgs, lumi, variations)
+    return cache[key]
+
+
 def _dress(prepared, unit, kept: dict, rng: np.random.Generator, event_weight: float,
-           process_id: int) -> EventBatch:
+           process_id: int, cache: dict) -> EventBatch:
     """Flavours, colour flow, scales and scale-variation weights for a unit's kept points."""
     sub = prepared.compiled.subprocesses[unit.subprocess]
     n = len(kept["weight"])
     members = unit.members
-    member_pdgs = np.array([[PARTICLES_BY_NAME[x].pdg for x in m] for m in members])
+    member_pdgs, lumi, variations = _kernels(prepared, unit, cache)
     n_legs = member_pdgs.shape[1]
     tags, leading = flow_tables(sub.colour_basis, n_legs, 2)
     pad = -n % DRESS_CHUNK
@@ -109,32 +137,23 @@ def _dress(prepared, unit, kept: dict, rng: np.random.Generator, event_weight: f
     flavour = np.zeros(n, dtype=np.int64)
     flow = np.zeros(n, dtype=np.int64)
     extra = np.ones((n, len(SEVEN_POINT)))
-    k_qcd = sub.alpha_s_power or 0
     for start in range(0, n, DRESS_CHUNK):
         sl = slice(start, start + DRESS_CHUNK)
-        p = jnp.asarray(padded["momenta"][sl])
         x1, x2 = jnp.asarray(padded["x1"][sl]), jnp.asarray(padded["x2"][sl])
         mu_r, f1, f2 = (jnp.asarray(padded[k][sl]) for k in ("mu_r", "mu_f1", "mu_f2"))
         m = min(DRESS_CHUNK, n - start)
         if len(members) > 1:
-            lumi = np.stack([np.asarray(_pdf_factor(prepared, int(a), int(b), x1, x2, f1, f2))
-                             for a, b in member_pdgs[:, :2]], axis=1)[:m]
-            cdf = np.cumsum(lumi, axis=1)
+            cdf = np.cumsum(np.asarray(lumi(x1, x2, f1, f2)).T[:m], axis=1)
             u = rng.random(m) * cdf[:, -1]
             flavour[start:start + m] = np.minimum((cdf < u[:, None]).sum(1), len(members) - 1)
         if len(tags) > 1:
-            weights = np.asarray(sub.colour_flow_weights(p))[:m]
-            flow[start:start + m] = draw_flows(rng, weights, leading)
+            weights = np.asarray(sub.colour_flow_weights(jnp.asarray(padded["momenta"][sl])))
+            flow[start:start + m] = draw_flows(rng, weights[:m], leading)
         chosen = member_pdgs[flavour[start:start + m]]
         fill = DRESS_CHUNK - m
         pdg1 = jnp.asarray(np.concatenate([chosen[:, 0], np.repeat(chosen[-1:, 0], fill)]))
         pdg2 = jnp.asarray(np.concatenate([chosen[:, 1], np.repeat(chosen[-1:, 1], fill)]))
-        central = _pdf_factor(prepared, pdg1, pdg2, x1, x2, f1, f2)
-        a_central = _alpha_s(prepared, mu_r)
-        for k, (kr, kf) in enumerate(SEVEN_POINT):
-            ratio = (_alpha_s(prepared, kr * mu_r) / a_central) ** k_qcd
-            ratio = ratio * _pdf_factor(prepared, pdg1, pdg2, x1, x2, kf * f1, kf * f2) / central
-            extra[start:start + m, k] = np.asarray(ratio)[:m]
+        extra[start:start + m] = np.asarray(variations(x1, x2, mu_r, f1, f2, pdg1, pdg2))[:m]
     pdg = member_pdgs[flavour]
     status = np.tile(np.array([-1, -1] + [1] * (n_legs - 2)), (n, 1))
     mothers = np.zeros((n, n_legs, 2), dtype=np.int64)
@@ -246,12 +265,14 @@ def generate_events(
     rng = np.random.default_rng([seed, 0x6E6])
     units = xsec.units
     sigmas = np.array([max(u.sigma[0], 0.0) for u in units])
-    counts = np.asarray(allocate_events(jax.random.fold_in(key, 0), sigmas, n_events))
+    # Multinomial split (what one run over the sum of all units gives; see allocate_events).
+    counts = rng.multinomial(n_events, sigmas / sigmas.sum())
     event_weight = xsec.sigma_pb / n_events
     batches, references = [], []
     n_points = 0
     over_total = weight_total = 0.0
     per_sub: dict[str, int] = {}
+    kernels: dict = {}
     interrupted = False
     try:
         for u_index, unit in enumerate(units):
@@ -285,7 +306,8 @@ def generate_events(
                     msg = "unweighting stalls: no point passes; is the cross section zero?"
                     raise InvalidInput(msg)
             merged = {k: np.concatenate([c[k] for c in kept]) for k in kept[0]}
-            batches.append(_dress(prepared, unit, merged, rng, event_weight, unit.subprocess + 1))
+            batches.append(_dress(prepared, unit, merged, rng, event_weight,
+                                  unit.subprocess + 1, kernels))
             name = prepared.compiled.subprocesses[unit.subprocess].name
             per_sub[name] = per_sub.get(name, 0) + n_kept
     except KeyboardInterrupt:
