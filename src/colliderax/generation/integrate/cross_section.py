@@ -26,6 +26,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -34,9 +35,12 @@ import numpy as np
 from colliderax.core.errors import InvalidInput
 from colliderax.generation.integrate.vegas import (
     VegasGrid,
+    allocate_strata,
     bin_sums,
     combine,
+    n_strata,
     refine,
+    stratified_uniform,
     vegas_init,
     vegas_map,
 )
@@ -140,6 +144,7 @@ class Unit:
     dim: int
     sample: Callable  # u [N, dim] → PointBatch
     grid: VegasGrid
+    counts: np.ndarray | None = None  # points per VEGAS+ hypercube in a batch
     sigma_point: float = 1.0  # standard deviation of the weights (last iteration)
     history: list = field(default_factory=list)  # (mean, variance) per kept iteration
 
@@ -352,42 +357,75 @@ def _make_sampler(channel: Channel, c_index: int, beams: Beams, sqrt_shat_min, w
     return sample
 
 
-@jax.jit
-def _vegas_points(key, grid: VegasGrid, shape_dummy):
-    y = jax.random.uniform(key, shape_dummy.shape, dtype=grid.edges.dtype)
-    return vegas_map(grid, y)
+@partial(jax.jit, static_argnums=(3, 4))
+def _vegas_points(key, grid: VegasGrid, counts, strata: int, n_points: int):
+    """Stratified points through the VEGAS map: x, Jacobian, bin index, hypercube index and
+    the stratification factor n_points/(H n_h) of each point."""
+    dim = grid.edges.shape[0]
+    y, cube = stratified_uniform(key, counts, strata, dim, n_points, grid.edges.dtype)
+    x, jac, index = vegas_map(grid, y)
+    factor = n_points / (counts.shape[0] * counts[cube])
+    return x, jac * factor, index, cube
+
+
+@partial(jax.jit, static_argnums=2)
+def _cube_sums(cube, raw, n_cubes: int):
+    """Per hypercube Σ f·J and Σ (f·J)² (the integrand without the strata factor)."""
+    s1 = jax.ops.segment_sum(raw, cube, num_segments=n_cubes)
+    s2 = jax.ops.segment_sum(raw**2, cube, num_segments=n_cubes)
+    return s1, s2
 
 
 _bin_sums = jax.jit(bin_sums)
 _refine = jax.jit(refine, static_argnums=2)
 
 
+def _strata_of(unit: Unit, batch: int):
+    """The unit's stratification for this batch size (uniform at first)."""
+    strata = n_strata(unit.dim, batch)
+    n_cubes = strata**unit.dim
+    if unit.counts is None or len(unit.counts) != n_cubes or unit.counts.sum() != batch:
+        unit.counts = allocate_strata(np.ones(n_cubes), batch)
+    return strata, n_cubes
+
+
 def sample_points(key, unit: Unit, batch: int) -> PointBatch:
-    """``batch`` weighted points from the unit's current grid; the weight includes the VEGAS
-    Jacobian, so the mean weight estimates the unit's σ (pb)."""
-    dummy = jnp.zeros((batch, unit.dim), dtype=unit.grid.edges.dtype)
-    x, jac, _ = _vegas_points(key, unit.grid, dummy)
+    """``batch`` weighted points from the unit's current grid and strata; the weight includes
+    the VEGAS Jacobian and the stratification factor, so the mean weight estimates the unit's σ
+    (pb)."""
+    strata, _ = _strata_of(unit, batch)
+    x, jac, _, _ = _vegas_points(key, unit.grid, jnp.asarray(unit.counts), strata, batch)
     points = unit.sample(x)
     return dataclasses.replace(points, weight=points.weight * jac)
 
 
 def run_unit(key, unit: Unit, n_batches: int, batch: int, *, adapt: bool, alpha: float = 1.5):
-    """``n_batches`` batches of one unit: returns (mean, variance of the mean, new grid)."""
-    dummy = jnp.zeros((batch, unit.dim), dtype=unit.grid.edges.dtype)
-    total = total2 = 0.0
-    bins = None
+    """``n_batches`` stratified batches of one unit: returns (mean, variance of the mean, new
+    grid) and re-allocates the unit's hypercube counts (VEGAS+)."""
+    strata, n_cubes = _strata_of(unit, batch)
+    counts = jnp.asarray(unit.counts)
+    s1 = s2 = bins = None
     for b in range(n_batches):
-        x, jac, index = _vegas_points(jax.random.fold_in(key, b), unit.grid, dummy)
-        w = unit.sample(x).weight * jac
-        total += float(jnp.sum(w))
-        total2 += float(jnp.sum(w * w))
+        x, jac, index, cube = _vegas_points(jax.random.fold_in(key, b), unit.grid, counts,
+                                            strata, batch)
+        w = unit.sample(x).weight * jac  # f J × n/(H n_h): its batch mean estimates σ
+        raw = w * (counts.shape[0] * counts[cube] / batch)  # f J
+        c1, c2 = _cube_sums(cube, raw, n_cubes)
+        s1, s2 = (c1, c2) if s1 is None else (s1 + c1, s2 + c2)
         if adapt:
-            d = _bin_sums(unit.grid, index, w * w)
+            # Σ (fJ)² per bin, each point weighted by its cube's V_h/n_h (∝ w·fJ)
+            d = _bin_sums(unit.grid, index, w * raw)
             bins = d if bins is None else bins + d
-    n = n_batches * batch
-    mean = total / n
-    var = max(total2 / n - mean * mean, 0.0) / (n - 1)
-    grid = _refine(unit.grid, bins, alpha) if adapt and total2 > 0 else unit.grid
+    n_h = n_batches * np.asarray(unit.counts, dtype=float)
+    s1, s2 = np.asarray(s1), np.asarray(s2)
+    mean_h = s1 / n_h
+    var_h = np.maximum(s2 / n_h - mean_h**2, 0.0) * n_h / np.maximum(n_h - 1, 1)
+    mean = float(np.sum(mean_h) / n_cubes)
+    var = float(np.sum(var_h / n_h) / n_cubes**2)
+    grid = unit.grid
+    if adapt and s2.sum() > 0:
+        grid = _refine(unit.grid, bins, alpha)
+        unit.counts = allocate_strata(var_h, batch)
     return mean, var, grid
 
 

@@ -96,6 +96,44 @@ def refine(grid: VegasGrid, d, alpha: float = 1.5) -> VegasGrid:
     return VegasGrid(new.at[:, 0].set(0.0).at[:, -1].set(1.0))
 
 
+# --- adaptive stratified sampling (VEGAS+, Lepage 2021) -------------------------------------
+
+
+def n_strata(dim: int, n_points: int) -> int:
+    """Stratifications per axis so that the n_st^dim hypercubes hold ≥ 2 points on average."""
+    return max(1, int((n_points / 2) ** (1.0 / dim) + 1e-9))
+
+
+def stratified_uniform(key, counts, strata: int, dim: int, n_points: int, dtype=jnp.float64):
+    """``n_points`` uniform points in [0, 1)^dim, ``counts[h]`` of them in hypercube h.
+
+    Returns ``(y [n_points, dim], cube [n_points])``. ``counts`` (sum = n_points) is data, not
+    shape, so a new allocation does not recompile.
+    """
+    n_cubes = strata**dim
+    cube = jnp.repeat(jnp.arange(n_cubes), counts, total_repeat_length=n_points)
+    digits = (cube[:, None] // (strata ** jnp.arange(dim))[None, :]) % strata
+    u = jax.random.uniform(key, (n_points, dim), dtype=dtype)
+    return (digits + u) / strata, cube
+
+
+def allocate_strata(variances, n_points: int, beta: float = 0.75, minimum: int = 2):
+    """Points per hypercube ∝ σ_h^β (VEGAS+'s damped optimum), at least ``minimum`` each, summing
+    to ``n_points`` (largest remainders)."""
+    sigma = np.sqrt(np.maximum(np.asarray(variances, dtype=float), 0.0)) ** beta
+    n_cubes = len(sigma)
+    spare = n_points - minimum * n_cubes
+    if spare <= 0 or sigma.sum() <= 0:
+        base = np.full(n_cubes, n_points // n_cubes)
+        base[: n_points - base.sum()] += 1
+        return base
+    share = spare * sigma / sigma.sum()
+    counts = minimum + np.floor(share).astype(int)
+    rest = n_points - counts.sum()
+    counts[np.argsort(share - np.floor(share))[::-1][:rest]] += 1
+    return counts
+
+
 def combine(history) -> tuple[float, float, float]:
     """Inverse-variance mean of ``(mean, variance)`` pairs: ``(value, error, χ²/dof)``."""
     means = np.array([m for m, _ in history], dtype=float)
