@@ -54,3 +54,24 @@ def test_ee_to_mumu_cross_section(sqrts):
     assert abs(result.value - expected) < 3 * result.error
     assert abs(result.value / expected - 1) < 1e-3
     np.testing.assert_allclose(result.value, expected, rtol=1e-3)
+
+
+def test_stratified_points_fill_their_hypercubes():
+    from colliderax.generation.integrate.vegas import (
+        allocate_strata,
+        n_strata,
+        stratified_uniform,
+    )
+
+    dim, n_points = 2, 4096
+    strata = n_strata(dim, n_points)
+    assert strata**dim * 2 <= n_points < (strata + 1) ** dim * 2
+    counts = allocate_strata(np.arange(strata**dim, dtype=float), n_points)
+    assert counts.sum() == n_points
+    assert counts.min() >= 2
+    assert counts[-1] > counts[1]  # more points where the variance is larger
+    y, cube = stratified_uniform(jax.random.key(0), jnp.asarray(counts), strata, dim, n_points)
+    digits = np.floor(np.asarray(y) * strata).astype(int)
+    index = digits @ (strata ** np.arange(dim))
+    np.testing.assert_array_equal(index, np.asarray(cube))
+    np.testing.assert_array_equal(np.bincount(index, minlength=strata**dim), counts)
