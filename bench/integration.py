@@ -28,6 +28,8 @@ import numpy as np
 
 from benchtable import Row, append_markdown, device_name, print_table
 from colliderax.core import enable_x64, select_device
+from colliderax.core.cache import enable_compilation_cache
+from colliderax.generation.integrate import vegas_init
 from colliderax.generation.integrate.cross_section import integrate
 from colliderax.generation.integrate.run import RunSettings, default_batch, prepare
 
@@ -45,14 +47,27 @@ def _compile_all(prepared, batch):
         jax.block_until_ready(unit.sample(x).weight)
 
 
+def _reset(prepared):
+    for unit in prepared.units:
+        unit.grid = vegas_init(unit.dim)
+        unit.counts = None
+        unit.history.clear()
+        unit.sigma_point = 1.0
+
+
 def time_to_precision(process, sqrts, precision, batch, seed=1):
+    """Build + compile time, then a timed run from fresh grids (after one untimed run that
+    compiles the integrator's own small functions)."""
     t0 = time.perf_counter()
     prepared = prepare(RunSettings(process, sqrts, precision=precision, seed=seed,
                                    max_iterations=60))
     _compile_all(prepared, batch)
     build = time.perf_counter() - t0
-    result = integrate(jax.random.key(seed), prepared.units, prepared.compiled.subprocesses,
-                       precision=precision, batch=batch, max_iterations=60)
+    for _ in range(2):
+        _reset(prepared)
+        result = integrate(jax.random.key(seed), prepared.units,
+                           prepared.compiled.subprocesses, precision=precision, batch=batch,
+                           max_iterations=60, min_iterations=2)
     return prepared, result, build
 
 
@@ -97,6 +112,7 @@ def main() -> None:
     parser.add_argument("--append", action="store_true", help="Append to BENCHMARKS.md.")
     args = parser.parse_args()
     enable_x64()
+    enable_compilation_cache()
     dev = select_device(args.device)
     rows = []
     with jax.default_device(dev):
