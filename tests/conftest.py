@@ -1,11 +1,15 @@
-"""Test-suite set-up: float64 everywhere, strict promotion, and the location of ../shared."""
+"""Test-suite set-up: float64 everywhere, no compilation cache, and the location of ../shared."""
 
+import os
 from pathlib import Path
 
 import jax
 import pytest
 
 jax.config.update("jax_enable_x64", True)
+# The CLI's persistent compilation cache stays off in tests: nothing is written outside the
+# checkout (colliderax.core.cache).
+os.environ.setdefault("COLLIDERAX_CACHE_DIR", "")
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 

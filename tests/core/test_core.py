@@ -39,3 +39,14 @@ def test_progress_bar_counts(capsys):
     with progress_bar(10, "quiet", enabled=False) as bar:
         bar.advance(5)
     assert capsys.readouterr().err == ""
+
+
+def test_compilation_cache_follows_the_environment(tmp_path, monkeypatch):
+    from colliderax.core.cache import CACHE_ENV_VAR, enable_compilation_cache
+
+    monkeypatch.setenv(CACHE_ENV_VAR, "")
+    assert enable_compilation_cache() is None
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    monkeypatch.setenv(CACHE_ENV_VAR, str(blocked / "cache"))
+    assert enable_compilation_cache() is None  # not a directory: the cache stays off
