@@ -86,7 +86,8 @@ def _pdf_factor(prepared, pdg1, pdg2, x1, x2, f1, f2):
     """f_a(x₁, μF₁) f_b(x₂, μF₂) for per-event flavours (antiproton beam 2 flips b)."""
     physics = prepared.physics
     if physics.pdf is None:
-        return jnp.ones_like(x1)
+        shapes = (jnp.shape(a) for a in (pdg1, pdg2, x1, x2, f1, f2))
+        return jnp.ones(jnp.broadcast_shapes(*shapes), dtype=x1.dtype)
     if physics.beams.kind == "ppbar":
         pdg2 = -pdg2
     a = fx(physics.pdf, pdg1, x1, f1, scheme=physics.pdf_scheme)
