@@ -13,3 +13,8 @@ python3 -m pytest -q -m gpu -p no:cacheprovider 2>&1 | tee "$OUT/gpu_tests.log" 
     --repeats 5) 2>&1 | tee "$OUT/me_gpu.txt" | tail -25
 (cd bench && python3 tracker_sim.py --device gpu --sizes 10000 100000) 2>&1 \
     | tee "$OUT/tracker_gpu.txt" | tail -10
+# Cross sections and events on the GPU (PDF grids: the pythia8mc wheel or $LHAPDF_DATA_PATH).
+(cd bench && timeout 420 python3 integration.py --device gpu --processes pp_tt pp_ttj \
+    --no-vegas) 2>&1 | tee "$OUT/integration_gpu.txt" | tail -15
+(cd bench && timeout 420 python3 generation.py --device gpu --processes tt ttj) 2>&1 \
+    | tee "$OUT/generation_gpu.txt" | tail -20
