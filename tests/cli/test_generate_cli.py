@@ -57,6 +57,7 @@ def test_generate_writes_events_and_is_reproducible(tmp_path, capsys):
         (["--events", "10", "--cut", "ptj"], "NAME=VALUE"),
         (["--events", "10", "--cut", "ptjj=3"], "unknown cut"),
         (["--events", "10", "--scale", "banana"], "scale"),
+        (["--events", "10", "--mur-factor", "-1"], "mur_factor"),
         (["--events", "10", "--pdf", "NoSuchSet"], "NoSuchSet"),
     ],
 )

@@ -39,6 +39,9 @@ def run_options(function):
         click.option("--no-cuts", is_flag=True, help="Start from no cuts instead of MG5's."),
         click.option("--scale", default=None,
                      help="fixed:MU | mg5:-1 (default) | mg5:1..4 | ht/2 | sqrt-shat ..."),
+        click.option("--mur-factor", type=float, default=None,
+                     help="Multiply μR (e.g. 2 or 0.5 for scale variations)."),
+        click.option("--muf-factor", type=float, default=None, help="Multiply μF."),
         click.option("--alpha-s", type=float, default=None,
                      help="Fixed α_s for every point (default: the PDF's α_s(μR))."),
         click.option("--precision", type=float, default=0.005, show_default=True,
@@ -117,6 +120,11 @@ def settings_from_options(opts: dict):
     cuts = cuts.with_overrides(_parse_cuts(opts["cuts"]))
     if opts["scale"]:
         scale = ScaleChoice.parse(opts["scale"])
+    if opts["mur_factor"] is not None or opts["muf_factor"] is not None:
+        scale = scale.with_factors(
+            opts["mur_factor"] if opts["mur_factor"] is not None else scale.mur_factor,
+            opts["muf_factor"] if opts["muf_factor"] is not None else scale.muf_factor,
+        )
     params = None
     if opts["param_card"]:
         params = ModelParameters.from_param_card(opts["param_card"], opts["model"])
