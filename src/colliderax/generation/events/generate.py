@@ -5,8 +5,8 @@ keeps its adapted VEGAS grid and its σ_u. Generation then
 
 1. splits the N events among the units in proportion to σ_u (multinomial, as
    :func:`unweighting.allocate_events` explains),
-2. per unit, fixes w_max on a presample of fresh weighted points (4 batches) (the smallest w_max whose
-   overweight fraction is at most ``tolerance``, :func:`unweighting.max_weight`) and keeps
+2. per unit, fixes w_max on a presample of fresh weighted points (4 batches): the smallest
+   w_max whose overweight fraction is at most ``tolerance`` (:func:`unweighting.max_weight`); keeps
    fresh points with probability min(1, w/w_max) until the unit has its events,
 3. dresses each kept point: the flavour assignment among those sharing the |M|², drawn ∝ its
    parton luminosity f_a(x₁, μF₁) f_b(x₂, μF₂); a leading colour flow drawn ∝ Σ_hel |J_b|²
