@@ -1,0 +1,36 @@
+"""Track reconstruction: Kalman fit, triplet seeding + combinatorial Kalman finder, metrics.
+
+Conventions (see ``docs/tracking.md``): perigee parameters ``(d0, z0, phi, theta, q/p)`` with
+respect to the z axis in mm, rad and e/GeV; the field is Bz along +z in T. Hits come from
+:mod:`colliderax.detector` tables (simulated events or TrackML CSV) and are checked against
+the geometry by :func:`prepare_hits`. Importing this package changes no JAX settings; enable
+x64 (``colliderax.core.enable_x64()``) first.
+"""
+
+from colliderax.tracking.errors import (
+    CheckpointError,
+    EmptyEvent,
+    GeometryMismatch,
+    TrackingError,
+)
+from colliderax.tracking.helix import PARAM_NAMES, perigee_from_momentum
+from colliderax.tracking.hits import HitSet, measurements_for, padded_indices, prepare_hits
+from colliderax.tracking.kalman import FitResult, Measurements, fit
+from colliderax.tracking.seeding import helix_from_triplet
+
+__all__ = [
+    "PARAM_NAMES",
+    "CheckpointError",
+    "EmptyEvent",
+    "FitResult",
+    "GeometryMismatch",
+    "HitSet",
+    "Measurements",
+    "TrackingError",
+    "fit",
+    "helix_from_triplet",
+    "measurements_for",
+    "padded_indices",
+    "perigee_from_momentum",
+    "prepare_hits",
+]
