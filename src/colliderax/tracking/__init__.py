@@ -16,6 +16,13 @@ from colliderax.tracking.errors import (
 from colliderax.tracking.helix import PARAM_NAMES, perigee_from_momentum
 from colliderax.tracking.hits import HitSet, measurements_for, padded_indices, prepare_hits
 from colliderax.tracking.kalman import FitResult, Measurements, fit
+from colliderax.tracking.metrics import (
+    event_metrics,
+    match_tracks,
+    resolutions,
+    summarize,
+    trackml_score,
+)
 from colliderax.tracking.seeding import helix_from_triplet
 
 __all__ = [
@@ -27,10 +34,15 @@ __all__ = [
     "HitSet",
     "Measurements",
     "TrackingError",
+    "event_metrics",
     "fit",
     "helix_from_triplet",
+    "match_tracks",
     "measurements_for",
     "padded_indices",
     "perigee_from_momentum",
     "prepare_hits",
+    "resolutions",
+    "summarize",
+    "trackml_score",
 ]
