@@ -157,33 +157,49 @@ def _step_model(ref, hit, bz, mass):
     return pred, h_mat, q_mat, ok
 
 
+def kalman_update(x_pred, p_pred, ref, hit, bz, mass):
+    """One measurement update, linearised around ``ref`` (Frühwirth eqs. 7-9, Joseph form).
+
+    Args:
+        x_pred: (5,) predicted state.
+        p_pred: (5, 5) predicted covariance (scattering of the previous crossing included).
+        ref: (5,) linearisation point (``x_pred`` for a plain extended Kalman filter).
+        hit: dict of scalars ``phi, r, z, is_barrel, sigma_u, sigma_v, x_over_x0``.
+        bz: Field [T].
+        mass: Mass hypothesis [GeV].
+
+    Returns:
+        (x, P, chi2 increment, Q of this crossing for the next step, ok).
+    """
+    eye = jnp.eye(N_PARAMS, dtype=x_pred.dtype)
+    pred, h_mat, q_mat, ok = _step_model(ref, hit, bz, mass)
+    meas_vec = jnp.stack([hit["phi"], jnp.where(hit["is_barrel"], hit["z"], hit["r"])])
+    lin = h_mat @ (x_pred - ref)
+    res = jnp.stack([wrap_angle(meas_vec[0] - pred[0]) * hit["r"], meas_vec[1] - pred[1]]) - lin
+    v_mat = jnp.diag(jnp.stack([hit["sigma_u"] ** 2, hit["sigma_v"] ** 2]))
+    s_mat = h_mat @ p_pred @ h_mat.T + v_mat
+    s_inv = jnp.linalg.inv(jnp.where(ok, s_mat, jnp.eye(2, dtype=x_pred.dtype)))
+    gain = p_pred @ h_mat.T @ s_inv
+    x_upd = x_pred + gain @ res
+    ikh = eye - gain @ h_mat
+    p_upd = ikh @ p_pred @ ikh.T + gain @ v_mat @ gain.T
+    p_upd = 0.5 * (p_upd + p_upd.T)
+    chi2_k = res @ s_inv @ res
+    ok = ok & jnp.all(jnp.isfinite(x_upd)) & jnp.isfinite(chi2_k)
+    return x_upd, p_upd, chi2_k, q_mat, ok
+
+
 def _fit_one(meas, ref_states, x0, p0, bz, mass):
     """One filter + smoother pass over one track (arrays of shape (n_max, ...))."""
-    eye = jnp.eye(N_PARAMS, dtype=x0.dtype)
 
     def filter_step(carry, inp):
         x, p, q_prev, chi2 = carry
         hit, ref = inp
         # predict: transport is the identity, scattering at the previous crossing adds q_prev
-        x_pred, p_pred = x, p + q_prev
-        pred, h_mat, q_mat, ok = _step_model(ref, hit, bz, mass)
-        use = hit["valid"] & ok
-        meas_vec = jnp.stack([hit["phi"], jnp.where(hit["is_barrel"], hit["z"], hit["r"])])
-        lin = h_mat @ (x_pred - ref)
-        res = jnp.stack(
-            [wrap_angle(meas_vec[0] - pred[0]) * hit["r"], meas_vec[1] - pred[1]]
-        ) - lin
-        v_mat = jnp.diag(jnp.stack([hit["sigma_u"] ** 2, hit["sigma_v"] ** 2]))
-        s_mat = h_mat @ p_pred @ h_mat.T + v_mat
-        s_inv = jnp.linalg.inv(jnp.where(use, s_mat, jnp.eye(2, dtype=x.dtype)))
-        gain = p_pred @ h_mat.T @ s_inv
-        x_upd = x_pred + gain @ res
-        ikh = eye - gain @ h_mat
-        p_upd = ikh @ p_pred @ ikh.T + gain @ v_mat @ gain.T  # Joseph form
-        p_upd = 0.5 * (p_upd + p_upd.T)
-        chi2_k = res @ s_inv @ res
-        x_f = jnp.where(use, x_upd, x_pred)
-        p_f = jnp.where(use, p_upd, p_pred)
+        x_f, p_f, chi2_k, q_mat, use = kalman_update(x, p + q_prev, ref, hit, bz, mass)
+        use = use & hit["valid"]
+        x_f = jnp.where(use, x_f, x)
+        p_f = jnp.where(use, p_f, p + q_prev)
         q_next = jnp.where(use, q_mat, jnp.zeros_like(q_mat))
         chi2 = chi2 + jnp.where(use, chi2_k, 0.0)
         return (x_f, p_f, q_next, chi2), (x_f, p_f, q_next, use)
@@ -305,5 +321,6 @@ __all__ = [
     "FitResult",
     "Measurements",
     "fit",
+    "kalman_update",
     "pad_size",
 ]
