@@ -40,12 +40,15 @@ from colliderax.tracking.kalman import (
     _local,
     fit,
     kalman_update,
-    pad_size,
 )
 from colliderax.tracking.search import LayerIndex
 from colliderax.tracking.seeding import SeedConfig, find_seeds, layer_triplets
 
 logger = logging.getLogger(__name__)
+
+
+DISPLACED = SeedConfig(pt_min=0.9, d0_max=30.0, z0_max=300.0, phi_slack=0.01, cot_tolerance=0.008)
+"""Cuts of the second seeding pass (displaced tracks), on the hits the first pass left."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,17 +69,15 @@ class CKFConfig:
         mass: Mass hypothesis [GeV] for multiple scattering.
     """
 
-    seed: SeedConfig = SeedConfig()
-    displaced_seed: SeedConfig | None = SeedConfig(
-        pt_min=0.9, d0_max=30.0, z0_max=300.0, phi_slack=0.01, cot_tolerance=0.008
-    )
+    seed: SeedConfig = dataclasses.field(default_factory=SeedConfig)
+    displaced_seed: SeedConfig | None = dataclasses.field(default_factory=lambda: DISPLACED)
     chi2_max: float = 20.0
     window_sigma: float = 6.0
     max_branches: int = 3
     max_hits_per_layer: int = 3
     max_holes: int = 2
     max_steps: int = 30
-    min_hits: int = 5
+    min_hits: int = 7
     max_shared: int = 1
     mass: float = PION_MASS
 
@@ -112,16 +113,16 @@ class Tracks:
 # ---------------------------------------------------------------------------------------------
 
 
-def _hit_dict(hits: HitSet, idx: np.ndarray) -> dict[str, jnp.ndarray]:
+def _hit_dict(hits: HitSet, idx: np.ndarray) -> dict[str, np.ndarray]:
     safe = np.maximum(idx, 0)
     return {
-        "phi": jnp.asarray(hits.phi[safe]),
-        "r": jnp.asarray(hits.r[safe]),
-        "z": jnp.asarray(hits.z[safe]),
-        "is_barrel": jnp.asarray(hits.is_barrel[safe]),
-        "sigma_u": jnp.asarray(hits.sigma_u[safe]),
-        "sigma_v": jnp.asarray(hits.sigma_v[safe]),
-        "x_over_x0": jnp.asarray(hits.x_over_x0[safe]),
+        "phi": hits.phi[safe],
+        "r": hits.r[safe],
+        "z": hits.z[safe],
+        "is_barrel": hits.is_barrel[safe],
+        "sigma_u": hits.sigma_u[safe],
+        "sigma_v": hits.sigma_v[safe],
+        "x_over_x0": hits.x_over_x0[safe],
     }
 
 
@@ -191,20 +192,31 @@ def _pad(arrays, n):
     return out
 
 
+FIT_HITS = 32
+"""Hit slots of the final fit (tracks with more hits use the next power of two)."""
+BUCKETS = (256, 2048, 16384)
+"""Batch sizes of the jitted kernels: each compiles at most three times per process."""
+
+
 def _run_padded(kernel, arrays, hit, *static):
-    """Call a batched kernel with its batch padded to a power of two."""
+    """Call a batched kernel in chunks padded to one of :data:`BUCKETS`."""
     n = arrays[0].shape[0]
-    size = pad_size(n)
-    padded = _pad(arrays, size)
-    hit_p = None if hit is None else {k: jnp.asarray(v) for k, v in
-                                      zip(hit, _pad(list(hit.values()), size), strict=True)}
-    args = [jnp.asarray(a) for a in padded]
-    if hit_p is not None:
-        args.append(hit_p)
-    result = kernel(*args, *static)
-    if not isinstance(result, tuple | list):
-        result = (result,)
-    return [np.asarray(r)[:n] for r in result]
+    if n == 0:
+        return None
+    chunk = next((b for b in BUCKETS if b >= n), BUCKETS[-1])
+    outs = []
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        part = _pad([np.asarray(a)[start:stop] for a in arrays], chunk)
+        args = [jnp.asarray(a) for a in part]
+        if hit is not None:
+            vals = _pad([np.asarray(v)[start:stop] for v in hit.values()], chunk)
+            args.append({k: jnp.asarray(v) for k, v in zip(hit, vals, strict=True)})
+        result = kernel(*args, *static)
+        if not isinstance(result, tuple | list):
+            result = (result,)
+        outs.append([np.asarray(r)[: stop - start] for r in result])
+    return [np.concatenate([o[i] for o in outs]) for i in range(len(outs[0]))]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -403,7 +415,7 @@ def _finish(hits, tracks, bz, mass, timing, n_seeds=(), *, refit=True) -> Tracks
     """Assemble :class:`Tracks` and refit them."""
     t0 = time.perf_counter()
     n_max = max((len(t) for t in tracks), default=1)
-    n_max = max(8, 1 << int(np.ceil(np.log2(max(n_max, 1)))))
+    n_max = max(FIT_HITS, 1 << int(np.ceil(np.log2(max(n_max, 1)))))
     idx = np.full((len(tracks), n_max), -1, dtype=np.int64)
     for i, t in enumerate(tracks):
         t = t[np.argsort(hits.r[t], kind="stable")]
@@ -434,11 +446,16 @@ def fit_tracks(hits: HitSet, idx: np.ndarray, bz: float, mass: float = PION_MASS
         return np.stack([hits.x[j], hits.y[j], hits.z[j]], -1)
 
     seed = helix_from_triplet(xyz(idx[:, 0]), xyz(idx[ar, nh // 2]), xyz(idx[ar, nh - 1]), bz)
-    size = pad_size(n)
-    idx_p = np.concatenate([idx, np.full((size - n, idx.shape[1]), -1)])
-    seed_p = np.concatenate([seed, np.tile(seed[:1], (size - n, 1))])
-    result = fit(measurements_for(hits, idx_p), seed_p, bz=bz, mass=mass)
-    return jax.tree_util.tree_map(lambda a: a[:n], result)
+    parts = []
+    chunk = next((b for b in BUCKETS if b >= n), BUCKETS[-1])
+    for start in range(0, n, chunk):
+        i_c, s_c = idx[start : start + chunk], seed[start : start + chunk]
+        m = len(i_c)
+        i_c = np.concatenate([i_c, np.full((chunk - m, idx.shape[1]), -1)])
+        s_c = np.concatenate([s_c, np.tile(s_c[:1], (chunk - m, 1))])
+        res = fit(measurements_for(hits, i_c), s_c, bz=bz, mass=mass)
+        parts.append(jax.tree_util.tree_map(lambda a, m=m: np.asarray(a)[:m], res))
+    return jax.tree_util.tree_map(lambda *a: np.concatenate(a), *parts)
 
 
 __all__ = ["CKFConfig", "Tracks", "find_tracks_ckf", "fit_tracks"]

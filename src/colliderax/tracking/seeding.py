@@ -44,6 +44,12 @@ def helix_from_triplet(p1: np.ndarray, p2: np.ndarray, p3: np.ndarray, bz: float
     Returns:
         (..., 5) perigee parameters (d0, z0, phi, theta, q/p) assuming |q| = 1.
     """
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _helix_from_triplet(p1, p2, p3, bz)
+
+
+def _helix_from_triplet(p1, p2, p3, bz):
     from colliderax.tracking.helix import perigee_from_state
 
     x1, y1, z1 = p1[..., 0], p1[..., 1], p1[..., 2]
