@@ -137,13 +137,13 @@ def _update_kernel(x, p, q_prev, hit, bz, mass):
 
 
 @jax.jit
-def _predict_kernel(x, p, q_prev, s_last, lay_barrel, lay_pos, lay_lo, lay_hi, bz):
+def _predict_kernel(x, p, q_prev, s_last, last_layer, lay_barrel, lay_pos, lay_lo, lay_hi, bz):
     """Next layer crossed after arc ``s_last`` and the predicted (phi, v) with its covariance.
 
     Returns (layer index or -1, s, phi, v, var_u [mm^2] (r-phi), var_v [mm^2]).
     """
 
-    def one(x, p, q, s0):
+    def one(x, p, q, s0, l0):
         s = surface_arc(x[None, :], lay_barrel, lay_pos, bz)
         px, py, pz, _ = point_at(x[None, :], s, bz)
         coord = jnp.where(lay_barrel, pz, jnp.hypot(px, py))
@@ -151,6 +151,7 @@ def _predict_kernel(x, p, q_prev, s_last, lay_barrel, lay_pos, lay_lo, lay_hi, b
         ok = (
             jnp.isfinite(s)
             & (s > s0 + 0.5)
+            & (jnp.arange(lay_barrel.shape[0]) != l0)
             & (coord >= lay_lo)
             & (coord <= lay_hi)
             & (jnp.abs(rho * s) < 0.9 * jnp.pi)
@@ -172,7 +173,7 @@ def _predict_kernel(x, p, q_prev, s_last, lay_barrel, lay_pos, lay_lo, lay_hi, b
             cov[1, 1],
         )
 
-    return jax.vmap(one)(x, p, q_prev, s_last)
+    return jax.vmap(one)(x, p, q_prev, s_last, last_layer)
 
 
 @jax.jit
@@ -269,22 +270,25 @@ def _extend(
                                        np.where(hits.is_barrel[last], hits.r[last], hits.z[last])],
                          None, bzj)[0]
     keep = ok_all & np.isfinite(s_last)
-    state = [a[keep] for a in (x, p, q, chi2, track_hits, nh, holes, seed_id, s_last)]
-    done: list[list[np.ndarray]] = [[] for _ in range(9)]
+    last_layer = hits.layer[last].astype(np.int64)
+    state = [a[keep] for a in (x, p, q, chi2, track_hits, nh, holes, seed_id, s_last,
+                               last_layer)]
+    done: list[list[np.ndarray]] = [[] for _ in range(10)]
     lay_b, lay_pos, lay_lo, lay_hi = layer_arrays
     for _ in range(cfg.max_steps):
-        x, p, q, chi2, track_hits, nh, holes, seed_id, s_last = state
+        x, p, q, chi2, track_hits, nh, holes, seed_id, s_last, last_layer = state
         if len(x) == 0:
             break
         k, s_next, phi_p, v_p, var_u, var_v = _run_padded(
-            _predict_kernel, [x, p, q, s_last], None, lay_b, lay_pos, lay_lo, lay_hi, bzj
+            _predict_kernel, [x, p, q, s_last, last_layer], None, lay_b, lay_pos, lay_lo, lay_hi,
+            bzj
         )
         finished = k < 0
         for i, a in enumerate(state):
             done[i].append(a[finished])
         live = ~finished
         state = [a[live] for a in state]
-        x, p, q, chi2, track_hits, nh, holes, seed_id, s_last = state
+        x, p, q, chi2, track_hits, nh, holes, seed_id, s_last, last_layer = state
         k, s_next, phi_p, v_p, var_u, var_v = (a[live] for a in (k, s_next, phi_p, v_p, var_u,
                                                                    var_v))
         if len(x) == 0:
@@ -319,7 +323,7 @@ def _extend(
             th = track_hits[qi].copy()
             th[np.arange(len(qi)), nh[qi]] = hi
             new.append([xu[good], pu[good], qn[good], chi2[qi] + c2[good], th, nh[qi] + 1,
-                        holes[qi], seed_id[qi], s_next[qi]])
+                        holes[qi], seed_id[qi], s_next[qi], k[qi]])
             has_hit = np.zeros(len(x), dtype=bool)
             has_hit[qi] = True
         else:
@@ -327,20 +331,20 @@ def _extend(
         # holes: branches without a compatible hit skip the layer
         hole = ~has_hit & (holes < cfg.max_holes)
         new.append([x[hole], p[hole], q[hole], chi2[hole], track_hits[hole], nh[hole],
-                    holes[hole] + 1, seed_id[hole], s_next[hole]])
+                    holes[hole] + 1, seed_id[hole], s_next[hole], k[hole]])
         dead = ~has_hit & ~hole
         for i, a in enumerate(state):
             done[i].append(a[dead])
-        state = [np.concatenate([b[i] for b in new]) for i in range(9)]
+        state = [np.concatenate([b[i] for b in new]) for i in range(10)]
         # at most max_branches per seed: most hits, then smallest chi2
-        _, _, _, chi2_n, _, nh_n, _, seed_n, _ = state
+        _, _, _, chi2_n, _, nh_n, _, seed_n, _, _ = state
         order = np.lexsort((chi2_n, -nh_n, seed_n))
         first = np.searchsorted(seed_n[order], seed_n[order])
         rank = np.arange(len(order)) - first
         state = [a[order[rank < cfg.max_branches]] for a in state]
     for i, a in enumerate(state):
         done[i].append(a)
-    _, _, _, chi2, track_hits, nh, _, seed_id, _ = (np.concatenate(d) for d in done)
+    _, _, _, chi2, track_hits, nh, _, seed_id, _, _ = (np.concatenate(d) for d in done)
     # best candidate per seed
     order = np.lexsort((chi2, -nh, seed_id))
     seed_sorted = seed_id[order]
@@ -356,7 +360,7 @@ def _resolve(candidates, chi2, nh, n_hits_total, used, cfg: CKFConfig):
     order = np.lexsort((chi2 / ndf, -nh))
     accepted = []
     for i in order:
-        h = candidates[i]
+        h = np.unique(candidates[i])
         taken = used[h]
         n_taken = int(taken.sum())
         if n_taken > cfg.max_shared or len(h) - n_taken < cfg.min_hits:
