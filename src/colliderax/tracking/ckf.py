@@ -67,6 +67,7 @@ class CKFConfig:
         min_hits: Smallest number of (free) hits of an accepted track.
         max_shared: Largest number of hits an accepted track may share with earlier tracks.
         mass: Mass hypothesis [GeV] for multiple scattering.
+        triplet_group: Layer triplets seeded together before the hits they used are removed.
     """
 
     seed: SeedConfig = dataclasses.field(default_factory=SeedConfig)
@@ -80,6 +81,7 @@ class CKFConfig:
     min_hits: int = 7
     max_shared: int = 1
     mass: float = PION_MASS
+    triplet_group: int = 6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,7 +94,7 @@ class Tracks:
         hit_index: (T, n_max) hit indices per track into the :class:`~.hits.HitSet` (-1 pad).
         fit: The Kalman fit of the tracks (perigee parameters, covariance, chi^2).
         timing: Seconds per stage.
-        n_seeds: Seeds per pass.
+        n_seeds: Seeds per group of layer triplets.
     """
 
     hit_ids: np.ndarray
@@ -400,18 +402,23 @@ def find_tracks_ckf(
     passes = [config.seed] + ([config.displaced_seed] if config.displaced_seed else [])
     triplets = {id(c): layer_triplets(geometry, c) for c in passes}
     for seed_cfg in passes:
-        t0 = time.perf_counter()
-        seeds, params = find_seeds(hits, index, triplets[id(seed_cfg)], bz, seed_cfg, used=used)
-        t1 = time.perf_counter()
-        timing["seeding"] += t1 - t0
-        n_seeds.append(len(seeds))
-        if len(seeds) == 0:
-            continue
-        cands, chi2, nh = _extend(hits, index, seeds, params, layer_arrays, bz, config)
-        t2 = time.perf_counter()
-        timing["extension"] += t2 - t1
-        tracks += _resolve(cands, chi2, nh, len(hits), used, config)
-        timing["ambiguity"] += time.perf_counter() - t2
+        trips = triplets[id(seed_cfg)]
+        # layer triplets in groups, most common first: hits taken by the tracks of one group
+        # start no seeds in the next (iterative tracking keeps the combinatorics down)
+        for g in range(0, len(trips), config.triplet_group):
+            t0 = time.perf_counter()
+            seeds, params = find_seeds(hits, index, trips[g : g + config.triplet_group], bz,
+                                       seed_cfg, used=used)
+            t1 = time.perf_counter()
+            timing["seeding"] += t1 - t0
+            n_seeds.append(len(seeds))
+            if len(seeds) == 0:
+                continue
+            cands, chi2, nh = _extend(hits, index, seeds, params, layer_arrays, bz, config)
+            t2 = time.perf_counter()
+            timing["extension"] += t2 - t1
+            tracks += _resolve(cands, chi2, nh, len(hits), used, config)
+            timing["ambiguity"] += time.perf_counter() - t2
     return _finish(hits, tracks, bz, config.mass, timing, tuple(n_seeds), refit=refit)
 
 

@@ -89,22 +89,26 @@ class SeedConfig:
         cot_tolerance: Allowed change of cot(theta) between the two doublets (times 1+cot^2).
         phi_slack: Extra azimuthal window [rad] for resolution and scattering.
         first_layers: How many of the first layers crossed from the beam line form triplets.
+        max_pitch_v: Only layers with a finer pitch along v [mm] seed (pixel layers: a precise
+            z or r keeps the cot(theta) cut tight and the combinatorics small).
     """
 
     pt_min: float = 0.9
-    d0_max: float = 1.0
+    d0_max: float = 0.5
     z0_max: float = 200.0
     eta_max: float = 2.7
     cot_tolerance: float = 0.006
     phi_slack: float = 0.004
     first_layers: int = 4
+    max_pitch_v: float = 0.2
 
 
 def layer_triplets(geometry: Geometry, config: SeedConfig = SeedConfig()) -> list[tuple]:
     """Ordered layer triplets (inner, middle, outer) for seeding, most common first.
 
     Straight lines from the luminous region (|z0| <= 150 mm) over |eta| <= eta_max are followed
-    through the layers; the first ``first_layers`` layers each line crosses give the triplets
+    through the seeding layers (``pitch_v <= max_pitch_v``); the first ``first_layers`` layers
+    each line crosses give the triplets
     (0,1,2), (0,1,3), (0,2,3), (1,2,3) (the last three allow one missing hit).
     """
     layers = geometry.layers
@@ -114,6 +118,8 @@ def layer_triplets(geometry: Geometry, config: SeedConfig = SeedConfig()) -> lis
             cot = np.sinh(eta)
             crossed = []
             for lay in layers:
+                if lay.pitch_v > config.max_pitch_v:
+                    continue
                 if lay.is_barrel:
                     z = z0 + lay.radius * cot
                     if lay.z_min <= z <= lay.z_max:
@@ -164,10 +170,11 @@ def find_seeds(
         # doublets A-B in an azimuthal window set by the pT and d0 cuts
         ra = r[a_idx]
         rb_max = layers[lb].r_max
+        # the bending from the pT cut, plus d0 (1/r_A - 1/r_B) from the impact-parameter cut
         dphi = (
             np.arcsin(np.clip(k * rb_max, 0, 1))
             - np.arcsin(np.clip(k * ra, 0, 1))
-            + config.d0_max / ra
+            + config.d0_max * np.abs(1.0 / ra - 1.0 / rb_max)
             + config.phi_slack
         )
         q, b_idx = index.window(np.full(len(a_idx), lb), phi[a_idx] - dphi, phi[a_idx] + dphi)
@@ -196,7 +203,11 @@ def find_seeds(
         dab = _wrap(phi[b2] - phi[a2])
         lever = (rc - r[b2]) / (r[b2] - r[a2])
         centre = phi[b2] + dab * lever
-        half = 0.1 * np.abs(dab) * lever + config.phi_slack + config.d0_max / r[b2]
+        # linear extrapolation error: from the curvature (small for r << R) and from d0,
+        # whose azimuth d0/r is not linear in r
+        ra2, rb2 = r[a2], r[b2]
+        d0_term = config.d0_max * np.abs(1.0 / rb2 - 1.0 / rc - lever * (1.0 / ra2 - 1.0 / rb2))
+        half = 0.1 * np.abs(dab) * lever + config.phi_slack + d0_term
         q, c_idx = index.window(np.full(len(a2), lc), centre - half, centre + half)
         a3, b3 = a2[q], b2[q]
         keep = free[c_idx]
