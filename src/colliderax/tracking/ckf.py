@@ -47,7 +47,7 @@ from colliderax.tracking.seeding import SeedConfig, find_seeds, layer_triplets
 logger = logging.getLogger(__name__)
 
 
-DISPLACED = SeedConfig(pt_min=0.9, d0_max=30.0, z0_max=300.0, phi_slack=0.01, cot_tolerance=0.008)
+DISPLACED = SeedConfig(pt_min=0.9, d0_max=4.0, z0_max=200.0)
 """Cuts of the second seeding pass (displaced tracks), on the hits the first pass left."""
 
 

@@ -148,18 +148,26 @@ def match_tracks(
     )
 
 
-def _hit_weights(truth: Mapping[str, Any]) -> np.ndarray:
-    """Official weights when present, else uniform over hits of particles with >= 4 hits."""
+def _hit_weights(truth: Mapping[str, Any], keep: np.ndarray | None = None) -> np.ndarray:
+    """Official weights when present, else uniform over hits of particles with >= 4 hits
+    (and, if given, in the id list ``keep``)."""
     pid = np.asarray(truth["particle_id"], dtype=np.int64)
     w = np.asarray(truth.get("weight", np.zeros(len(pid))), dtype=np.float64)
-    if np.any(w != 0):
+    if np.any(w != 0) and keep is None:
         return w
     _, inverse, counts = np.unique(pid, return_inverse=True, return_counts=True)
-    return ((pid != 0) & (counts[inverse] >= 4)).astype(np.float64)
+    base = w if np.any(w != 0) else ((pid != 0) & (counts[inverse] >= 4)).astype(np.float64)
+    if keep is not None:
+        base = base * np.isin(pid, keep)
+    return base
 
 
 def trackml_score(
-    hit_ids: np.ndarray, track_ids: np.ndarray, truth: Mapping[str, Any]
+    hit_ids: np.ndarray,
+    track_ids: np.ndarray,
+    truth: Mapping[str, Any],
+    *,
+    only_particles: np.ndarray | None = None,
 ) -> float:
     """The TrackML score of one event (see the module docstring).
 
@@ -167,13 +175,15 @@ def trackml_score(
         hit_ids: (n,) hit ids assigned to tracks.
         track_ids: (n,) their track ids.
         truth: ``hit_id, particle_id`` and optionally ``weight`` for every hit.
+        only_particles: If given, the hits of other particles weigh 0 (e.g. to score only
+            particles above a pT threshold).
 
     Returns:
         The score in [0, 1].
     """
     t_hit = np.asarray(truth["hit_id"], dtype=np.int64)
     t_pid = np.asarray(truth["particle_id"], dtype=np.int64)
-    weight = _hit_weights(truth)
+    weight = _hit_weights(truth, only_particles)
     total = weight.sum()
     if total <= 0:
         msg = "the truth table has no particle hits to score"
@@ -218,6 +228,7 @@ class EventMetrics:
         n_fake: Tracks matching no particle.
         n_duplicate: Tracks that duplicate a better match.
         score: TrackML score of the event.
+        score_selected: The score counting only the selected particles' hits.
         score_weight: Weight of the event in the average score (1).
         eff_pt: (len(PT_EDGES) - 1, 2) selected/matched particle counts per pT bin.
         eff_eta: (len(ETA_EDGES) - 1, 2) the same per eta bin (pT cut applied).
@@ -231,6 +242,7 @@ class EventMetrics:
     n_fake: int
     n_duplicate: int
     score: float
+    score_selected: float
     score_weight: float
     eff_pt: np.ndarray
     eff_eta: np.ndarray
@@ -310,6 +322,9 @@ def event_metrics(
         n_fake=int(fake.sum()),
         n_duplicate=int(m.track_duplicate.sum()),
         score=trackml_score(hit_ids, track_ids, truth) if has_hits else 0.0,
+        score_selected=(trackml_score(hit_ids, track_ids, truth,
+                                      only_particles=m.particle_ids[sel])
+                        if _hit_weights(truth, m.particle_ids[sel]).sum() > 0 else 0.0),
         score_weight=1.0 if has_hits else 0.0,
         eff_pt=eff_pt,
         eff_eta=eff_eta,
@@ -334,6 +349,9 @@ def summarize(events: list[EventMetrics]) -> dict[str, float]:
         "fake_rate": n_f / n_t if n_t else float("nan"),
         "duplicate_rate": n_d / n_t if n_t else float("nan"),
         "trackml_score": sum(e.score * e.score_weight for e in events) / w if w else float("nan"),
+        "trackml_score_selected": (
+            sum(e.score_selected * e.score_weight for e in events) / w if w else float("nan")
+        ),
     }
 
 
