@@ -24,6 +24,8 @@ Kalman filter (:mod:`.kalman`), so they avoid data-dependent Python control flow
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax.numpy as jnp
 
 from colliderax.detector.propagation import KAPPA, helix_point
@@ -32,9 +34,9 @@ N_PARAMS = 5
 PARAM_NAMES = ("d0", "z0", "phi", "theta", "qop")
 
 
-def wrap_angle(a: jnp.ndarray) -> jnp.ndarray:
-    """Map an angle [rad] to [-pi, pi)."""
-    return jnp.mod(a + jnp.pi, 2.0 * jnp.pi) - jnp.pi
+def wrap_angle(a: jnp.ndarray, xp: Any = jnp) -> jnp.ndarray:
+    """Map an angle [rad] to [-pi, pi) (``xp``: ``jax.numpy`` or ``numpy``)."""
+    return xp.mod(a + xp.pi, 2.0 * xp.pi) - xp.pi
 
 
 def curvature_from_params(params: jnp.ndarray, bz: jnp.ndarray) -> jnp.ndarray:
@@ -69,6 +71,7 @@ def perigee_from_state(
     theta: jnp.ndarray,
     qop: jnp.ndarray,
     bz: jnp.ndarray,
+    xp: Any = jnp,
 ) -> jnp.ndarray:
     """Perigee parameters of the helix through a point with a given direction.
 
@@ -84,25 +87,26 @@ def perigee_from_state(
         theta: Momentum polar angle [rad].
         qop: q/p [e/GeV], non-zero.
         bz: Field [T].
+        xp: ``jax.numpy`` (default; traceable) or ``numpy`` (host code, no dispatch).
 
     Returns:
         (..., 5) perigee parameters ``(d0, z0, phi, theta, qop)``.
     """
-    rho = -KAPPA * bz * qop / jnp.sin(theta)
-    nx, ny = -jnp.sin(phi), jnp.cos(phi)
+    rho = -KAPPA * bz * qop / xp.sin(theta)
+    nx, ny = -xp.sin(phi), xp.cos(phi)
     cx, cy = x + nx / rho, y + ny / rho
-    dist = jnp.hypot(cx, cy)
+    dist = xp.hypot(cx, cy)
     ux, uy = cx / dist, cy / dist
-    radius = 1.0 / jnp.abs(rho)
+    radius = 1.0 / xp.abs(rho)
     px, py = cx - radius * ux, cy - radius * uy
-    sgn = jnp.sign(rho)
+    sgn = xp.sign(rho)
     # direction at the perigee: the radius vector (-u) turned by +90 degrees times sign(rho)
     tx, ty = uy * sgn, -ux * sgn
-    phi_p = jnp.arctan2(ty, tx)
-    d0 = -px * jnp.sin(phi_p) + py * jnp.cos(phi_p)
-    s_p = wrap_angle(phi_p - phi) / rho
-    z0 = z + s_p / jnp.tan(theta)
-    return jnp.stack([d0, z0, phi_p, theta, qop], axis=-1)
+    phi_p = xp.arctan2(ty, tx)
+    d0 = -px * xp.sin(phi_p) + py * xp.cos(phi_p)
+    s_p = wrap_angle(phi_p - phi, xp) / rho
+    z0 = z + s_p / xp.tan(theta)
+    return xp.stack([d0, z0, phi_p, theta, xp.broadcast_to(qop, d0.shape)], axis=-1)
 
 
 def perigee_from_momentum(

@@ -66,8 +66,7 @@ def _helix_from_triplet(p1, p2, p3, bz):
     arc = 2.0 * radius * np.arcsin(np.clip(chord / (2.0 * radius), 0.0, 1.0))
     theta = np.arctan2(arc, z3 - z1)
     p = pt / np.sin(theta)
-    out = perigee_from_state(x1, y1, z1, phi, theta, q / p, bz)
-    return np.asarray(out)
+    return perigee_from_state(x1, y1, z1, phi, theta, q / p, bz, xp=np)
 
 
 
