@@ -66,8 +66,13 @@ def _check_out(out: Path) -> None:
               metavar="DIR", help="Output directory (created).")
 @click.option("--events", "max_events", type=int, default=None, metavar="N",
               help="Reconstruct at most N events of the directory.")
+@click.option("--checkpoint", type=click.Path(path_type=Path), default=None, metavar="DIR",
+              help="GNN checkpoint (default: the one shipped for the geometry).")
+@click.option("--threshold", type=float, default=0.5, show_default=True,
+              help="GNN edge-score cut for track building.")
 @device_option
-def reconstruct(method, geometry, bfield, input_path, out, max_events, device):
+def reconstruct(method, geometry, bfield, input_path, out, max_events, checkpoint, threshold,
+                device):
     """Find and fit the tracks of simulated or TrackML events.
 
     \b
@@ -85,11 +90,6 @@ def reconstruct(method, geometry, bfield, input_path, out, max_events, device):
             raise click.BadParameter(msg)
         ids = ids[:max_events]
     _check_out(out)
-    if method == "gnn":
-        from colliderax.tracking.errors import TrackingError
-
-        msg = "the GNN pipeline is not available in this version of colliderax; use --method ckf"
-        raise TrackingError(msg)
     enable_precision("float64")
     import jax
 
@@ -101,6 +101,13 @@ def reconstruct(method, geometry, bfield, input_path, out, max_events, device):
     dev = select_device(device)
     geo = _load_geometry(geometry, bfield)
     bz = geo.bz if bfield is None else bfield
+    gnn_model = None
+    if method == "gnn":
+        from colliderax.tracking import gnn
+
+        path = checkpoint or gnn.default_checkpoint(geo)
+        model, layer_map, _ = gnn.load_checkpoint(path, geo)
+        gnn_model = (model, layer_map)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     t_start = time.perf_counter()
@@ -108,7 +115,8 @@ def reconstruct(method, geometry, bfield, input_path, out, max_events, device):
         for event_id in ids:
             hits = read_event(directory, event_id, parts=("hits",))["hits"]
             t0 = time.perf_counter()
-            tracks = reconstruct_event(hits, geo, bz=bz, method=method)
+            tracks = reconstruct_event(hits, geo, bz=bz, method=method, gnn_model=gnn_model,
+                                       threshold=threshold)
             dt = time.perf_counter() - t0
             name_tracks, name_params = _output_names(event_id, len(ids) == 1)
             write_table({"hit_id": tracks.hit_ids, "track_id": tracks.track_ids},
@@ -223,4 +231,63 @@ def evaluate(input_path, tracks_dir, out, pt_min, eta_max, min_hits):
     click.echo(f"wrote {out / METRICS_NAME}")
 
 
-__all__ = ["evaluate", "reconstruct"]
+@click.command("train")
+@click.option("--input", "input_paths", type=click.Path(path_type=Path), required=True,
+              multiple=True, metavar="DIR", help="Simulated events with truth (repeatable).")
+@click.option("--geometry", default="cms_phase2_like", show_default=True, metavar="FILE|NAME",
+              help="Geometry of the events.")
+@click.option("--bfield", type=float, default=None, metavar="TESLA",
+              help="Field [T] (TrackML geometries only; default 2.0).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              metavar="DIR", help="Checkpoint directory to write.")
+@click.option("--steps", type=int, default=300, show_default=True, help="Optimiser steps.")
+@click.option("--hidden", type=int, default=32, show_default=True, help="Latent width.")
+@click.option("--iterations", type=int, default=3, show_default=True,
+              help="Message-passing rounds.")
+@click.option("--learning-rate", type=float, default=2e-3, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--events", "max_events", type=int, default=None, metavar="N",
+              help="Use at most N events per input directory.")
+def train(input_paths, geometry, bfield, out, steps, hidden, iterations, learning_rate, seed,
+          max_events):
+    """Train the GNN edge classifier (and learn its layer map) on simulated events.
+
+    \b
+    Example:
+      colliderax simulate --pythia ttbar --pileup 50 --events 20 --out train_pu50
+      colliderax train --input train_pu50 --steps 1000 --out gnn_cms
+    """
+    from colliderax.tracking.errors import TrackingError
+    from colliderax.tracking.pipeline import event_ids
+
+    if steps < 1:
+        msg = f"--steps must be >= 1, got {steps}"
+        raise TrackingError(msg)
+    enable_precision("float64")
+    import jax
+
+    from colliderax.detector import read_event
+    from colliderax.tracking import gnn
+    from colliderax.tracking.hits import prepare_hits
+
+    geo = _load_geometry(geometry, bfield)
+    events = []
+    for path in input_paths:
+        directory, ids = event_ids(path)
+        for event_id in ids[:max_events]:
+            ev = read_event(directory, event_id)
+            events.append((prepare_hits(ev["hits"], geo), ev["truth"], ev["particles"]))
+    layer_map = gnn.learn_layer_map(events)
+    with progress_bar(steps, "train", unit="step") as bar:
+        model, losses = gnn.train(jax.random.key(seed), events, layer_map, steps=steps,
+                                  learning_rate=learning_rate, hidden=hidden,
+                                  n_iter=iterations, progress=bar)
+    gnn.save_checkpoint(out, model, layer_map, geo, n_iter=iterations,
+                        extra={"steps": steps, "events": len(events), "seed": seed,
+                               "final_loss": losses[-1]})
+    click.echo(f"trained on {len(events)} event(s), {steps} steps, loss {losses[0]:.4g} -> "
+               f"{losses[-1]:.4g}; layer map {len(layer_map.inner)} layer pairs")
+    click.echo(f"checkpoint   {out}")
+
+
+__all__ = ["evaluate", "reconstruct", "train"]

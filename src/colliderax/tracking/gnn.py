@@ -68,13 +68,15 @@ class LayerMap:
         inner: (P,) inner layer index of each pair.
         outer: (P,) outer layer index.
         dphi: (P,) largest |phi_outer - phi_inner| [rad] accepted.
-        z0_max: Largest |z0| [mm] of the r-z line through the two hits.
+        slope: (P,) largest |dphi / dr| [rad/mm] (a curvature bound).
+        z0: (P,) largest |z0| [mm] of the r-z line through the two hits.
     """
 
     inner: np.ndarray
     outer: np.ndarray
     dphi: np.ndarray
-    z0_max: float
+    slope: np.ndarray
+    z0: np.ndarray
 
 
 def _wrap(a: np.ndarray) -> np.ndarray:
@@ -97,35 +99,44 @@ def _consecutive_pairs(hits: HitSet, truth: dict, particles: dict, pt_min: float
 
 
 def learn_layer_map(
-    events: Sequence[tuple[HitSet, dict, dict]], *, pt_min: float = 0.9, min_count: int = 3
+    events: Sequence[tuple[HitSet, dict, dict]],
+    *,
+    pt_min: float = 0.9,
+    min_count: int = 3,
+    quantile: float = 0.995,
 ) -> LayerMap:
-    """Learn the connected layer pairs and windows from simulated events.
+    """Learn the connected layer pairs and their windows from simulated events.
 
     Args:
         events: (hits, truth table, particles table) per training event.
         pt_min: Particles below this pT [GeV] are ignored.
         min_count: Pairs seen fewer times are dropped.
+        quantile: Quantile of |dphi|, |dphi/dr| and |z0| per pair that sets the windows
+            (times 1.1).
     """
-    pairs, dphis, z0s = [], [], []
+    pairs, dphis, slopes, z0s = [], [], [], []
     for hits, truth, particles in events:
         a, b = _consecutive_pairs(hits, truth, particles, pt_min)
         keep = hits.r[b] > hits.r[a] + 1.0
         a, b = a[keep], b[keep]
         pairs.append(np.stack([hits.layer[a], hits.layer[b]], 1))
-        dphis.append(np.abs(_wrap(hits.phi[b] - hits.phi[a])))
+        dphi = np.abs(_wrap(hits.phi[b] - hits.phi[a]))
+        dphis.append(dphi)
+        slopes.append(dphi / (hits.r[b] - hits.r[a]))
         cot = (hits.z[b] - hits.z[a]) / (hits.r[b] - hits.r[a])
         z0s.append(np.abs(hits.z[a] - hits.r[a] * cot))
     pairs_all = np.concatenate(pairs)
-    dphi_all = np.concatenate(dphis)
+    values = [np.concatenate(v) for v in (dphis, slopes, z0s)]
     uniq, inverse, counts = np.unique(pairs_all, axis=0, return_inverse=True,
                                       return_counts=True)
     inverse = inverse.ravel()
-    keep = counts >= min_count
-    dphi = np.array([np.quantile(dphi_all[inverse == i], 0.999) if keep[i] else 0.0
-                     for i in range(len(uniq))])
-    z0_max = float(np.quantile(np.concatenate(z0s), 0.999))
+    keep = np.flatnonzero(counts >= min_count)
+    q = np.zeros((3, len(keep)))
+    for j, i in enumerate(keep):
+        sel = inverse == i
+        q[:, j] = [np.quantile(v[sel], quantile) for v in values]
     return LayerMap(inner=uniq[keep, 0].astype(np.int32), outer=uniq[keep, 1].astype(np.int32),
-                    dphi=1.2 * dphi[keep] + 1e-3, z0_max=1.1 * z0_max)
+                    dphi=1.1 * q[0] + 1e-3, slope=1.1 * q[1] + 1e-5, z0=1.1 * q[2] + 1.0)
 
 
 def build_graph(hits: HitSet, layer_map: LayerMap, index: LayerIndex | None = None):
@@ -133,7 +144,9 @@ def build_graph(hits: HitSet, layer_map: LayerMap, index: LayerIndex | None = No
     index = index or LayerIndex(hits)
     senders, receivers = [], []
     by_layer = {int(l): np.flatnonzero(hits.layer == l) for l in np.unique(hits.layer)}
-    for la, lb, dphi in zip(layer_map.inner, layer_map.outer, layer_map.dphi, strict=True):
+    lm = layer_map
+    for la, lb, dphi, slope, z0 in zip(lm.inner, lm.outer, lm.dphi, lm.slope, lm.z0,
+                                       strict=True):
         a = by_layer.get(int(la))
         if a is None or int(lb) not in by_layer:
             continue
@@ -141,8 +154,10 @@ def build_graph(hits: HitSet, layer_map: LayerMap, index: LayerIndex | None = No
         a2 = a[q]
         dr = hits.r[b] - hits.r[a2]
         ok = dr > 1.0
-        cot = (hits.z[b] - hits.z[a2]) / np.where(ok, dr, 1.0)
-        ok &= np.abs(hits.z[a2] - hits.r[a2] * cot) < layer_map.z0_max
+        dr_safe = np.where(ok, dr, 1.0)
+        cot = (hits.z[b] - hits.z[a2]) / dr_safe
+        ok &= np.abs(hits.z[a2] - hits.r[a2] * cot) < z0
+        ok &= np.abs(_wrap(hits.phi[b] - hits.phi[a2])) < slope * dr_safe
         senders.append(a2[ok])
         receivers.append(b[ok])
     if not senders:
@@ -397,7 +412,7 @@ def save_checkpoint(path: str | Path, model: InteractionNetwork, layer_map: Laye
         **(extra or {}),
     }
     np.savez(path / "layer_map.npz", inner=layer_map.inner, outer=layer_map.outer,
-             dphi=layer_map.dphi, z0_max=np.asarray(layer_map.z0_max))
+             dphi=layer_map.dphi, slope=layer_map.slope, z0=layer_map.z0)
     eqx.tree_serialise_leaves(path / "model.eqx", model)
     (path / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     return path
@@ -430,7 +445,7 @@ def load_checkpoint(path: str | Path, geometry: Geometry):
     try:
         lm = np.load(path / "layer_map.npz")
         layer_map = LayerMap(inner=lm["inner"], outer=lm["outer"], dphi=lm["dphi"],
-                             z0_max=float(lm["z0_max"]))
+                             slope=lm["slope"], z0=lm["z0"])
         skeleton = InteractionNetwork(key=jax.random.key(0), hidden=int(meta["hidden"]),
                                       n_iter=int(meta["n_iter"]))
         model = eqx.tree_deserialise_leaves(path / "model.eqx", skeleton)

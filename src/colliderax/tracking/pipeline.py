@@ -57,25 +57,54 @@ def reconstruct_event(
     bz: float,
     method: str = "ckf",
     config: CKFConfig | None = None,
+    gnn_model: Any = None,
+    threshold: float = 0.5,
 ) -> Tracks:
     """Find and fit the tracks of one event.
+
+    Args:
+        hits_table: The event's hits table.
+        geometry: The tracker.
+        bz: Field [T].
+        method: ``"ckf"`` or ``"gnn"``.
+        config: CKF options.
+        gnn_model: ``(model, layer_map)`` from :func:`.gnn.load_checkpoint` (method gnn).
+        threshold: Edge-score cut of the GNN track building.
 
     Raises:
         GeometryMismatch: the hits are not from ``geometry``.
         EmptyEvent: the event has no hits.
-        TrackingError: unknown or unavailable method.
+        TrackingError: unknown method, or gnn without a model.
     """
     if method not in METHODS:
         msg = f"unknown method {method!r}: choose one of {', '.join(METHODS)}"
         raise TrackingError(msg)
-    if method == "gnn":
-        msg = (
-            "the GNN pipeline is not available in this version of colliderax yet; "
-            "use --method ckf"
-        )
-        raise TrackingError(msg)
     hits = prepare_hits(hits_table, geometry)
-    return find_tracks_ckf(hits, geometry, bz=bz, config=config or CKFConfig())
+    if method == "ckf":
+        return find_tracks_ckf(hits, geometry, bz=bz, config=config or CKFConfig())
+    if gnn_model is None:
+        msg = "method gnn needs a trained model (a checkpoint)"
+        raise TrackingError(msg)
+    return find_tracks_gnn(hits, gnn_model[0], gnn_model[1], bz=bz, threshold=threshold)
+
+
+def find_tracks_gnn(hits, model, layer_map, *, bz: float, threshold: float = 0.5,
+                    mass: float = 0.13957039) -> Tracks:
+    """GNN pipeline on prepared hits: graph, edge scores, track building, Kalman fit."""
+    import time
+
+    from colliderax.tracking import gnn
+    from colliderax.tracking.ckf import _finish
+
+    t0 = time.perf_counter()
+    senders, receivers = gnn.build_graph(hits, layer_map)
+    t1 = time.perf_counter()
+    scores = gnn.edge_scores(model, hits, senders, receivers)
+    t2 = time.perf_counter()
+    tracks = gnn.build_tracks(hits, senders, receivers, scores, threshold=threshold)
+    t3 = time.perf_counter()
+    timing = {"graph": t1 - t0, "gnn": t2 - t1, "building": t3 - t2}
+    return _finish(hits, tracks, bz, mass, timing, (len(senders),))
 
 
 def track_table(tracks: Tracks) -> dict[str, np.ndarray]:
@@ -181,6 +210,7 @@ __all__ = [
     "METHODS",
     "evaluate_event",
     "event_ids",
+    "find_tracks_gnn",
     "params_from_table",
     "reconstruct_event",
     "track_table",
