@@ -9,7 +9,7 @@ import pytest
 from colliderax import detector
 from colliderax.cli.reconstruct import evaluate, reconstruct
 from colliderax.core.errors import ColliderAxError
-from colliderax.tracking import EmptyEvent, GeometryMismatch, TrackingError
+from colliderax.tracking import CheckpointError, EmptyEvent, GeometryMismatch
 
 from .conftest import BZ
 
@@ -45,9 +45,10 @@ def test_reconstruct_and_evaluate(event_dir, tmp_path, capsys):
     assert (reco / "metrics_vs_pt.csv").is_file()
 
 
-def test_gnn_method_is_a_one_line_error(event_dir, tmp_path):
-    with pytest.raises(TrackingError, match="--method ckf"):
-        run(reconstruct, ["--method", "gnn", "--input", event_dir, "--out", tmp_path / "o"])
+def test_gnn_without_checkpoint_is_a_one_line_error(event_dir, tmp_path):
+    with pytest.raises(CheckpointError, match="not a GNN checkpoint"):
+        run(reconstruct, ["--method", "gnn", "--checkpoint", tmp_path / "none", "--input",
+                          event_dir, "--out", tmp_path / "o"])
 
 
 def test_bad_inputs(event_dir, tmp_path, cms_geometry):
