@@ -6,7 +6,8 @@ pileup, CMS Phase-2-like tracker, 3.8 T, full material), reconstructs them, disc
 Kalman fit) the median time per event and the events per second, together with the efficiency
 (pT > 1 GeV, |η| < 2.5, ≥ 3 hits; all particles and primaries, production vertex within 1 mm
 of the beam line), fake and duplicate rates and the TrackML score (uniform weights, see
-``colliderax.tracking.metrics``). Only the CKF method exists so far.
+``colliderax.tracking.metrics``). ``--methods ckf gnn`` also runs the GNN pipeline (stages
+graph, gnn, building, fit) with the shipped checkpoint or ``--checkpoint``.
 
 Usage::
 
@@ -38,6 +39,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--pileup-model", choices=["inelastic", "nondiffractive"],
                         default="inelastic", help="Pythia pileup process")
     parser.add_argument("--device", choices=["cpu", "gpu"], default=None, help="device")
+    parser.add_argument("--methods", nargs="+", choices=["ckf", "gnn"], default=["ckf"],
+                        help="finders to time (default: ckf)")
+    parser.add_argument("--checkpoint", default=None, help="GNN checkpoint directory")
     return parser.parse_args()
 
 
@@ -58,56 +62,75 @@ def main() -> None:
     args = parse_args()
     enable_x64()
     device = select_device(args.device)
-    from colliderax.detector import load_geometry, simulate
-    from colliderax.detector.sources import pythia_source
+    from colliderax.detector import load_geometry
+    from colliderax.tracking import gnn
     from colliderax.tracking.ckf import find_tracks_ckf
-    from colliderax.tracking.hits import prepare_hits
-    from colliderax.tracking.metrics import event_metrics, summarize
+    from colliderax.tracking.pipeline import find_tracks_gnn
 
     geometry = load_geometry(args.geometry)
     bz = geometry.bz
     rows: list[Row] = []
+    model = None
+    if "gnn" in args.methods:
+        model = gnn.load_checkpoint(args.checkpoint or gnn.default_checkpoint(geometry),
+                                    geometry)[:2]
     for mu in args.mu:
-        source = pythia_source(jax.random.key(args.seed), process="ttbar", pileup=mu,
-                               pileup_model=args.pileup_model)
-        stage_times: dict[str, list[float]] = {}
-        metrics, prim = [], [0, 0]
-        n_hits = []
-        for i in range(args.events + 1):
-            generated = source.event(i)
-            sim = simulate(jax.random.fold_in(jax.random.key(args.seed), i),
-                           jax.device_put(generated.particles, device), geometry, field=bz)
-            tables = sim.to_tables()
-            t0 = time.perf_counter()
-            hits = prepare_hits(tables["hits"], geometry)
-            t1 = time.perf_counter()
-            tracks = find_tracks_ckf(hits, geometry, bz=bz)
-            t2 = time.perf_counter()
-            if i == 0:
-                continue  # compiles
-            times = dict(tracks.timing, prepare=t1 - t0, total=t2 - t0)
-            for k, v in times.items():
-                stage_times.setdefault(k, []).append(v)
-            metrics.append(event_metrics(tracks.hit_ids, tracks.track_ids, tables["truth"],
-                                         tables["particles"]))
-            a, b = _primary_efficiency(tracks, tables)
-            prim[0] += a
-            prim[1] += b
-            n_hits.append(len(hits))
-        s = summarize(metrics)
-        note = f"ttbar mu={mu:g}, {args.events} events, {np.mean(n_hits):.3g} hits/event"
-        for stage in ("prepare", "seeding", "extension", "ambiguity", "fit", "total"):
-            med = statistics.median(stage_times[stage])
-            rows.append(Row(f"ckf {stage} mu={mu:g}", med, "s/event", note))
-            rows.append(Row(f"ckf {stage} mu={mu:g} rate", 1.0 / med if med > 0 else np.inf,
-                            "events/s", note))
-        rows.append(Row(f"ckf efficiency mu={mu:g}", s["efficiency"], "", note))
-        rows.append(Row(f"ckf efficiency primaries mu={mu:g}",
-                        prim[1] / prim[0] if prim[0] else float("nan"), "", note))
-        rows.append(Row(f"ckf fake rate mu={mu:g}", s["fake_rate"], "", note))
-        rows.append(Row(f"ckf duplicate rate mu={mu:g}", s["duplicate_rate"], "", note))
-        rows.append(Row(f"ckf trackml score mu={mu:g}", s["trackml_score"], "", note))
+        for method in args.methods:
+            rows += _run(args, mu, method, geometry, bz, device, model, find_tracks_ckf,
+                         find_tracks_gnn)
     print_table(rows)
+
+
+def _run(args, mu, method, geometry, bz, device, model, find_tracks_ckf, find_tracks_gnn):
+    from colliderax.detector import simulate
+    from colliderax.detector.sources import pythia_source
+    from colliderax.tracking.hits import prepare_hits
+    from colliderax.tracking.metrics import event_metrics, summarize
+
+    rows: list[Row] = []
+    source = pythia_source(jax.random.key(args.seed), process="ttbar", pileup=mu,
+                           pileup_model=args.pileup_model)
+    stage_times: dict[str, list[float]] = {}
+    metrics, prim = [], [0, 0]
+    n_hits = []
+    for i in range(args.events + 1):
+        generated = source.event(i)
+        sim = simulate(jax.random.fold_in(jax.random.key(args.seed), i),
+                       jax.device_put(generated.particles, device), geometry, field=bz)
+        tables = sim.to_tables()
+        t0 = time.perf_counter()
+        hits = prepare_hits(tables["hits"], geometry)
+        t1 = time.perf_counter()
+        if method == "ckf":
+            tracks = find_tracks_ckf(hits, geometry, bz=bz)
+        else:
+            tracks = find_tracks_gnn(hits, model[0], model[1], bz=bz)
+        t2 = time.perf_counter()
+        if i == 0:
+            continue  # compiles
+        times = dict(tracks.timing, prepare=t1 - t0, total=t2 - t0)
+        for k, v in times.items():
+            stage_times.setdefault(k, []).append(v)
+        metrics.append(event_metrics(tracks.hit_ids, tracks.track_ids, tables["truth"],
+                                     tables["particles"]))
+        a, b = _primary_efficiency(tracks, tables)
+        prim[0] += a
+        prim[1] += b
+        n_hits.append(len(hits))
+    s = summarize(metrics)
+    note = f"ttbar mu={mu:g}, {args.events} events, {np.mean(n_hits):.3g} hits/event"
+    for stage in stage_times:
+        med = statistics.median(stage_times[stage])
+        rows.append(Row(f"{method} {stage} mu={mu:g}", med, "s/event", note))
+        rows.append(Row(f"{method} {stage} mu={mu:g} rate",
+                        1.0 / med if med > 0 else np.inf, "events/s", note))
+    rows.append(Row(f"{method} efficiency mu={mu:g}", s["efficiency"], "", note))
+    rows.append(Row(f"{method} efficiency primaries mu={mu:g}",
+                    prim[1] / prim[0] if prim[0] else float("nan"), "", note))
+    rows.append(Row(f"{method} fake rate mu={mu:g}", s["fake_rate"], "", note))
+    rows.append(Row(f"{method} duplicate rate mu={mu:g}", s["duplicate_rate"], "", note))
+    rows.append(Row(f"{method} trackml score mu={mu:g}", s["trackml_score"], "", note))
+    return rows
 
 
 if __name__ == "__main__":
