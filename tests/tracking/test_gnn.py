@@ -83,3 +83,13 @@ def test_track_building_components_and_walkthrough():
     # below threshold the branch disappears and the chain is a simple component
     tracks = gnn.build_tracks(hits, s, r, np.where(w < 0.8, 0.1, w), min_hits=4)
     assert sorted(len(t) for t in tracks) == [5, 5]
+
+
+def test_shipped_checkpoint_loads(cms_geometry):
+    path = gnn.default_checkpoint(cms_geometry)
+    if not (path / "meta.json").is_file():
+        pytest.skip("no checkpoint shipped for this geometry")
+    model, layer_map, meta = gnn.load_checkpoint(path, cms_geometry)
+    assert meta["format"] == gnn.CHECKPOINT_FORMAT
+    assert len(layer_map.inner) > 50
+    assert model.hidden == meta["hidden"]

@@ -1,4 +1,4 @@
-"""Track reconstruction: Kalman fit, triplet seeding + combinatorial Kalman finder, metrics.
+"""Track reconstruction: Kalman fit, CKF and GNN track finders, metrics.
 
 Conventions (see ``docs/tracking.md``): perigee parameters ``(d0, z0, phi, theta, q/p)`` with
 respect to the z axis in mm, rad and e/GeV; the field is Bz along +z in T. Hits come from
@@ -7,6 +7,7 @@ the geometry by :func:`prepare_hits`. Importing this package changes no JAX sett
 x64 (``colliderax.core.enable_x64()``) first.
 """
 
+from colliderax.tracking.ckf import CKFConfig, Tracks, find_tracks_ckf, fit_tracks
 from colliderax.tracking.errors import (
     CheckpointError,
     EmptyEvent,
@@ -27,6 +28,7 @@ from colliderax.tracking.seeding import helix_from_triplet
 
 __all__ = [
     "PARAM_NAMES",
+    "CKFConfig",
     "CheckpointError",
     "EmptyEvent",
     "FitResult",
@@ -34,8 +36,11 @@ __all__ = [
     "HitSet",
     "Measurements",
     "TrackingError",
+    "Tracks",
     "event_metrics",
+    "find_tracks_ckf",
     "fit",
+    "fit_tracks",
     "helix_from_triplet",
     "match_tracks",
     "measurements_for",
