@@ -7,7 +7,8 @@
    inside those windows (a layer-level "module map").
 2. **Edge classifier** (:class:`InteractionNetwork`, equinox): node and edge encoders, a few
    rounds of interaction-network message passing (Battaglia et al., arXiv:1612.00222; the
-   Exa.TrkX variant, arXiv:2103.06995), and an edge MLP giving a logit per edge. float32.
+   Exa.TrkX variant, arXiv:2103.06995), and an edge MLP giving a logit per edge. Features are
+   float32; the weights take JAX's default float (float64 under x64, as in the CLI).
 3. **Training** (:func:`train`): weighted binary cross-entropy on edges labelled true when both
    hits belong to the same particle, Adam (optax), one event graph per step.
 4. **Track building** (:func:`build_tracks`): edges scoring above a threshold form connected
@@ -188,7 +189,7 @@ def _mlp(key, n_in, n_out, width, depth=2):
 
 
 class InteractionNetwork(eqx.Module):
-    """Edge classifier: encoders, ``n_iter`` interaction-network rounds, edge head (float32)."""
+    """Edge classifier: encoders, ``n_iter`` interaction-network rounds, edge head."""
 
     node_encoder: eqx.nn.MLP
     edge_encoder: eqx.nn.MLP
