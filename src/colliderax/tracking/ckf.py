@@ -1,8 +1,10 @@
 """Baseline track finder: triplet seeds, combinatorial Kalman filter, greedy ambiguity solving.
 
 1. **Seeding** (:mod:`.seeding`): hit triplets on layer triplets of the innermost layers, with
-   curvature (pT) and impact-parameter (d0, z0) cuts. A second pass with loose impact-parameter
-   cuts on the hits left over finds displaced tracks (K0_S, Lambda, b-hadron daughters).
+   curvature (pT) and impact-parameter (d0, z0) cuts, in groups of layer triplets whose
+   accepted tracks' hits start no further seeds. A second pass with looser impact-parameter
+   cuts (|d0| < 4 mm) on the hits left over finds displaced tracks (K0_S, Lambda, b-hadron
+   daughters).
 2. **Extension**: each seed is filtered (extended Kalman filter, :func:`.kalman.kalman_update`)
    and then followed outwards layer by layer: the helix is crossed with every layer beyond
    the last hit, the nearest crossing is the next layer, the hits there inside a window
@@ -245,8 +247,8 @@ def _extend(
     layer_arrays,
     bz: float,
     cfg: CKFConfig,
-) -> list[np.ndarray]:
-    """Follow seeds outwards; returns the best candidate's hit indices per seed."""
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Follow seeds outwards; returns the best candidate per seed (hit indices, chi2, hits)."""
     n_seed = len(seeds)
     bzj, massj = jnp.asarray(bz, dtype=jnp.float64), jnp.asarray(cfg.mass)
     max_len = 3 + cfg.max_steps
@@ -356,7 +358,7 @@ def _extend(
     return [track_hits[b][: nh[b]] for b in best], chi2[best], nh[best]
 
 
-def _resolve(candidates, chi2, nh, n_hits_total, used, cfg: CKFConfig):
+def _resolve(candidates, chi2, nh, used, cfg: CKFConfig):
     """Greedy ambiguity resolution; marks accepted hits in ``used``."""
     ndf = np.maximum(2 * nh - 5, 1)
     order = np.lexsort((chi2 / ndf, -nh))
@@ -417,7 +419,7 @@ def find_tracks_ckf(
             cands, chi2, nh = _extend(hits, index, seeds, params, layer_arrays, bz, config)
             t2 = time.perf_counter()
             timing["extension"] += t2 - t1
-            tracks += _resolve(cands, chi2, nh, len(hits), used, config)
+            tracks += _resolve(cands, chi2, nh, used, config)
             timing["ambiguity"] += time.perf_counter() - t2
     return _finish(hits, tracks, bz, config.mass, timing, tuple(n_seeds), refit=refit)
 
