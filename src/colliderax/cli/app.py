@@ -39,9 +39,10 @@ def _register_commands() -> None:
     from colliderax.cli.generate import generate
     from colliderax.cli.integrate import integrate
     from colliderax.cli.me import me
+    from colliderax.cli.reconstruct import evaluate, reconstruct, train
     from colliderax.cli.simulate import simulate
 
-    for command in (me, integrate, generate, simulate):
+    for command in (me, integrate, generate, simulate, reconstruct, evaluate, train):
         if command.name not in cli.commands:
             cli.add_command(command)
 

@@ -1,0 +1,474 @@
+"""Baseline track finder: triplet seeds, combinatorial Kalman filter, greedy ambiguity solving.
+
+1. **Seeding** (:mod:`.seeding`): hit triplets on layer triplets of the innermost layers, with
+   curvature (pT) and impact-parameter (d0, z0) cuts, in groups of layer triplets whose
+   accepted tracks' hits start no further seeds. A second pass with looser impact-parameter
+   cuts (|d0| < 4 mm) on the hits left over finds displaced tracks (K0_S, Lambda, b-hadron
+   daughters).
+2. **Extension**: each seed is filtered (extended Kalman filter, :func:`.kalman.kalman_update`)
+   and then followed outwards layer by layer: the helix is crossed with every layer beyond
+   the last hit, the nearest crossing is the next layer, the hits there inside a window
+   from the predicted covariance are tried, and every hit with chi^2 below ``chi2_max`` starts a
+   branch. A layer without a compatible hit counts as a hole (at most ``max_holes``). Each seed
+   keeps at most ``max_branches`` branches, ranked by hits then chi^2; all candidates of all
+   seeds advance together in one batched JAX call per layer step.
+3. **Ambiguity resolution**: candidates are sorted by number of hits (then chi^2/ndf) and
+   accepted greedily when at most ``max_shared`` of their hits are already taken and at least
+   ``min_hits`` are free; a hit belongs to the first track that took it.
+4. **Fit**: the accepted tracks are refitted with the Kalman filter and smoother
+   (:func:`.kalman.fit`).
+
+All of it is host-side control flow around jitted, batched kernels whose batch sizes are padded
+to powers of two (bounded recompilation).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from colliderax.detector.geometry import Geometry
+from colliderax.tracking.helix import curvature_from_params, point_at, surface_arc
+from colliderax.tracking.hits import HitSet, measurements_for
+from colliderax.tracking.kalman import (
+    DEFAULT_PRIOR_SIGMA,
+    PION_MASS,
+    FitResult,
+    _local,
+    fit,
+    kalman_update,
+)
+from colliderax.tracking.search import LayerIndex
+from colliderax.tracking.seeding import SeedConfig, find_seeds, layer_triplets
+
+logger = logging.getLogger(__name__)
+
+
+DISPLACED = SeedConfig(pt_min=0.9, d0_max=4.0, z0_max=200.0)
+"""Cuts of the second seeding pass (displaced tracks), on the hits the first pass left."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CKFConfig:
+    """Options of :func:`find_tracks_ckf` (frozen).
+
+    Attributes:
+        seed: Cuts of the primary seeding pass.
+        displaced_seed: Cuts of the second, displaced pass (None to skip it).
+        chi2_max: Largest chi^2 (2 dof) of a hit added to a branch.
+        window_sigma: Half width of the hit-search window in predicted standard deviations.
+        max_branches: Branches kept per seed.
+        max_hits_per_layer: Compatible hits tried per branch and layer (nearest first).
+        max_holes: Layers without a hit allowed per track.
+        max_steps: Layers followed per track.
+        min_hits: Smallest number of (free) hits of an accepted track.
+        max_shared: Largest number of hits an accepted track may share with earlier tracks.
+        mass: Mass hypothesis [GeV] for multiple scattering.
+        triplet_group: Layer triplets seeded together before the hits they used are removed.
+    """
+
+    seed: SeedConfig = dataclasses.field(default_factory=SeedConfig)
+    displaced_seed: SeedConfig | None = dataclasses.field(default_factory=lambda: DISPLACED)
+    chi2_max: float = 20.0
+    window_sigma: float = 6.0
+    max_branches: int = 3
+    max_hits_per_layer: int = 3
+    max_holes: int = 2
+    max_steps: int = 30
+    min_hits: int = 7
+    max_shared: int = 1
+    mass: float = PION_MASS
+    triplet_group: int = 6
+
+
+@dataclasses.dataclass(frozen=True)
+class Tracks:
+    """Reconstructed tracks of one event.
+
+    Attributes:
+        hit_ids: (n,) hit ids on tracks.
+        track_ids: (n,) their track id (0, 1, ...).
+        hit_index: (T, n_max) hit indices per track into the :class:`~.hits.HitSet` (-1 pad).
+        fit: The Kalman fit of the tracks (perigee parameters, covariance, chi^2).
+        timing: Seconds per stage.
+        n_seeds: Seeds per group of layer triplets.
+    """
+
+    hit_ids: np.ndarray
+    track_ids: np.ndarray
+    hit_index: np.ndarray
+    fit: FitResult | None
+    timing: dict[str, float]
+    n_seeds: tuple[int, ...] = ()
+
+    @property
+    def n_tracks(self) -> int:
+        """Number of tracks."""
+        return int(self.hit_index.shape[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# jitted kernels
+# ---------------------------------------------------------------------------------------------
+
+
+def _hit_dict(hits: HitSet, idx: np.ndarray) -> dict[str, np.ndarray]:
+    safe = np.maximum(idx, 0)
+    return {
+        "phi": hits.phi[safe],
+        "r": hits.r[safe],
+        "z": hits.z[safe],
+        "is_barrel": hits.is_barrel[safe],
+        "sigma_u": hits.sigma_u[safe],
+        "sigma_v": hits.sigma_v[safe],
+        "x_over_x0": hits.x_over_x0[safe],
+    }
+
+
+@jax.jit
+def _update_kernel(x, p, q_prev, hit, bz, mass):
+    """Batched EKF update (linearised at the prediction)."""
+
+    def one(x, p, q, h):
+        return kalman_update(x, p + q, x, h, bz, mass)
+
+    return jax.vmap(one)(x, p, q_prev, hit)
+
+
+@jax.jit
+def _predict_kernel(x, p, q_prev, s_last, last_layer, lay_barrel, lay_pos, lay_lo, lay_hi, bz):
+    """Next layer crossed after arc ``s_last`` and the predicted (phi, v) with its covariance.
+
+    Returns (layer index or -1, s, phi, v, var_u [mm^2] (r-phi), var_v [mm^2]).
+    """
+
+    def one(x, p, q, s0, l0):
+        s = surface_arc(x[None, :], lay_barrel, lay_pos, bz)
+        px, py, pz, _ = point_at(x[None, :], s, bz)
+        coord = jnp.where(lay_barrel, pz, jnp.hypot(px, py))
+        rho = curvature_from_params(x, bz)
+        ok = (
+            jnp.isfinite(s)
+            & (s > s0 + 0.5)
+            & (jnp.arange(lay_barrel.shape[0]) != l0)
+            & (coord >= lay_lo)
+            & (coord <= lay_hi)
+            & (jnp.abs(rho * s) < 0.9 * jnp.pi)
+        )
+        s_ok = jnp.where(ok, s, jnp.inf)
+        k = jnp.argmin(s_ok)
+        found = jnp.isfinite(s_ok[k])
+        is_b, pos = lay_barrel[k], lay_pos[k]
+        pred = _local(x, is_b, pos, bz)
+        jac = jax.jacfwd(_local)(x, is_b, pos, bz)
+        r_here = jnp.where(is_b, pos, pred[1])
+        cov = jac @ (p + q) @ jac.T
+        return (
+            jnp.where(found, k, -1),
+            jnp.where(found, s_ok[k], 0.0),
+            pred[0],
+            pred[1],
+            cov[0, 0] * r_here * r_here,
+            cov[1, 1],
+        )
+
+    return jax.vmap(one)(x, p, q_prev, s_last, last_layer)
+
+
+@jax.jit
+def _arc_kernel(x, is_barrel, pos, bz):
+    return jax.vmap(lambda a, b, c: surface_arc(a, b, c, bz))(x, is_barrel, pos)
+
+
+def _pad(arrays, n):
+    """Pad the leading axis of numpy/jax arrays to ``n`` by repeating row 0."""
+    out = []
+    for a in arrays:
+        a = np.asarray(a)
+        extra = n - a.shape[0]
+        if extra > 0:
+            a = np.concatenate([a, np.repeat(a[:1], extra, axis=0)], axis=0)
+        out.append(a)
+    return out
+
+
+FIT_HITS = 32
+"""Hit slots of the final fit (tracks with more hits use the next power of two)."""
+BUCKETS = (256, 2048, 16384)
+"""Batch sizes of the jitted kernels: each compiles at most three times per process."""
+
+
+def _run_padded(kernel, arrays, hit, *static):
+    """Call a batched kernel in chunks padded to one of :data:`BUCKETS`."""
+    n = arrays[0].shape[0]
+    if n == 0:
+        return None
+    chunk = next((b for b in BUCKETS if b >= n), BUCKETS[-1])
+    outs = []
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        part = _pad([np.asarray(a)[start:stop] for a in arrays], chunk)
+        args = [jnp.asarray(a) for a in part]
+        if hit is not None:
+            vals = _pad([np.asarray(v)[start:stop] for v in hit.values()], chunk)
+            args.append({k: jnp.asarray(v) for k, v in zip(hit, vals, strict=True)})
+        result = kernel(*args, *static)
+        if not isinstance(result, tuple | list):
+            result = (result,)
+        outs.append([np.asarray(r)[: stop - start] for r in result])
+    return [np.concatenate([o[i] for o in outs]) for i in range(len(outs[0]))]
+
+
+# ---------------------------------------------------------------------------------------------
+# the finder
+# ---------------------------------------------------------------------------------------------
+
+
+def _layer_arrays(geometry: Geometry):
+    lays = geometry.layers
+    is_b = np.array([l.is_barrel for l in lays])
+    pos = np.array([l.radius if l.is_barrel else l.z for l in lays])
+    margin = 5.0
+    lo = np.array([(l.z_min if l.is_barrel else l.r_min) - margin for l in lays])
+    hi = np.array([(l.z_max if l.is_barrel else l.r_max) + margin for l in lays])
+    return jnp.asarray(is_b), jnp.asarray(pos), jnp.asarray(lo), jnp.asarray(hi)
+
+
+def _extend(
+    hits: HitSet,
+    index: LayerIndex,
+    seeds: np.ndarray,
+    params: np.ndarray,
+    layer_arrays,
+    bz: float,
+    cfg: CKFConfig,
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Follow seeds outwards; returns the best candidate per seed (hit indices, chi2, hits)."""
+    n_seed = len(seeds)
+    bzj, massj = jnp.asarray(bz, dtype=jnp.float64), jnp.asarray(cfg.mass)
+    max_len = 3 + cfg.max_steps
+    # filter the three seed hits (EKF from the triplet helix with a wide prior)
+    x = params.astype(np.float64)
+    p = np.broadcast_to(np.diag(np.asarray(DEFAULT_PRIOR_SIGMA) ** 2), (n_seed, 5, 5)).copy()
+    q = np.zeros((n_seed, 5, 5))
+    chi2 = np.zeros(n_seed)
+    ok_all = np.ones(n_seed, dtype=bool)
+    for j in range(3):
+        x, p, c2, q, ok = _run_padded(_update_kernel, [x, p, q], _hit_dict(hits, seeds[:, j]),
+                                      bzj, massj)
+        chi2 += np.where(ok, c2, 0.0)
+        ok_all &= ok
+    # candidates
+    track_hits = np.full((n_seed, max_len), -1, dtype=np.int64)
+    track_hits[:, :3] = seeds
+    nh = np.full(n_seed, 3)
+    holes = np.zeros(n_seed, dtype=np.int64)
+    seed_id = np.arange(n_seed)
+    last = seeds[:, 2]
+    s_last = _run_padded(_arc_kernel, [x, hits.is_barrel[last],
+                                       np.where(hits.is_barrel[last], hits.r[last], hits.z[last])],
+                         None, bzj)[0]
+    keep = ok_all & np.isfinite(s_last)
+    last_layer = hits.layer[last].astype(np.int64)
+    state = [a[keep] for a in (x, p, q, chi2, track_hits, nh, holes, seed_id, s_last,
+                               last_layer)]
+    done: list[list[np.ndarray]] = [[] for _ in range(10)]
+    lay_b, lay_pos, lay_lo, lay_hi = layer_arrays
+    for _ in range(cfg.max_steps):
+        x, p, q, chi2, track_hits, nh, holes, seed_id, s_last, last_layer = state
+        if len(x) == 0:
+            break
+        k, s_next, phi_p, v_p, var_u, var_v = _run_padded(
+            _predict_kernel, [x, p, q, s_last, last_layer], None, lay_b, lay_pos, lay_lo, lay_hi,
+            bzj
+        )
+        finished = k < 0
+        for i, a in enumerate(state):
+            done[i].append(a[finished])
+        live = ~finished
+        state = [a[live] for a in state]
+        x, p, q, chi2, track_hits, nh, holes, seed_id, s_last, last_layer = state
+        k, s_next, phi_p, v_p, var_u, var_v = (a[live] for a in (k, s_next, phi_p, v_p, var_u,
+                                                                   var_v))
+        if len(x) == 0:
+            break
+        # window: predicted spread plus the layer's resolution
+        barrel = np.asarray(lay_b)[k]
+        r_pred = np.where(barrel, np.asarray(lay_pos)[k], v_p)
+        sig_u_l = np.array([l.pitch_u for l in index.hits_layers])[k] / np.sqrt(12.0)
+        sig_v_l = np.array([l.pitch_v for l in index.hits_layers])[k] / np.sqrt(12.0)
+        w_u = cfg.window_sigma * np.sqrt(var_u + sig_u_l**2)
+        w_v = cfg.window_sigma * np.sqrt(var_v + sig_v_l**2)
+        dphi = w_u / np.maximum(r_pred, 1.0)
+        qi, hi = index.window(k, phi_p - dphi, phi_p + dphi)
+        v_hit = np.where(hits.is_barrel[hi], hits.z[hi], hits.r[hi])
+        near = np.abs(v_hit - v_p[qi]) < w_v[qi]
+        qi, hi = qi[near], hi[near]
+        # nearest max_hits_per_layer per candidate (normalised distance)
+        du = (np.mod(hits.phi[hi] - phi_p[qi] + np.pi, 2 * np.pi) - np.pi) * r_pred[qi] / w_u[qi]
+        dv = (v_hit[near] - v_p[qi]) / w_v[qi]
+        order = np.lexsort((du * du + dv * dv, qi))
+        qi, hi = qi[order], hi[order]
+        first = np.searchsorted(qi, qi)
+        rank = np.arange(len(qi)) - first
+        sel = rank < cfg.max_hits_per_layer
+        qi, hi = qi[sel], hi[sel]
+        new = []
+        if len(qi):
+            xu, pu, c2, qn, ok = _run_padded(_update_kernel, [x[qi], p[qi], q[qi]],
+                                             _hit_dict(hits, hi), bzj, massj)
+            good = ok & (c2 < cfg.chi2_max)
+            qi, hi = qi[good], hi[good]
+            th = track_hits[qi].copy()
+            th[np.arange(len(qi)), nh[qi]] = hi
+            new.append([xu[good], pu[good], qn[good], chi2[qi] + c2[good], th, nh[qi] + 1,
+                        holes[qi], seed_id[qi], s_next[qi], k[qi]])
+            has_hit = np.zeros(len(x), dtype=bool)
+            has_hit[qi] = True
+        else:
+            has_hit = np.zeros(len(x), dtype=bool)
+        # holes: branches without a compatible hit skip the layer
+        hole = ~has_hit & (holes < cfg.max_holes)
+        new.append([x[hole], p[hole], q[hole], chi2[hole], track_hits[hole], nh[hole],
+                    holes[hole] + 1, seed_id[hole], s_next[hole], k[hole]])
+        dead = ~has_hit & ~hole
+        for i, a in enumerate(state):
+            done[i].append(a[dead])
+        state = [np.concatenate([b[i] for b in new]) for i in range(10)]
+        # at most max_branches per seed: most hits, then smallest chi2
+        _, _, _, chi2_n, _, nh_n, _, seed_n, _, _ = state
+        order = np.lexsort((chi2_n, -nh_n, seed_n))
+        first = np.searchsorted(seed_n[order], seed_n[order])
+        rank = np.arange(len(order)) - first
+        state = [a[order[rank < cfg.max_branches]] for a in state]
+    for i, a in enumerate(state):
+        done[i].append(a)
+    _, _, _, chi2, track_hits, nh, _, seed_id, _, _ = (np.concatenate(d) for d in done)
+    # best candidate per seed
+    order = np.lexsort((chi2, -nh, seed_id))
+    seed_sorted = seed_id[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = seed_sorted[1:] != seed_sorted[:-1]
+    best = order[first]
+    return [track_hits[b][: nh[b]] for b in best], chi2[best], nh[best]
+
+
+def _resolve(candidates, chi2, nh, used, cfg: CKFConfig):
+    """Greedy ambiguity resolution; marks accepted hits in ``used``."""
+    ndf = np.maximum(2 * nh - 5, 1)
+    order = np.lexsort((chi2 / ndf, -nh))
+    accepted = []
+    for i in order:
+        h = np.unique(candidates[i])
+        taken = used[h]
+        n_taken = int(taken.sum())
+        if n_taken > cfg.max_shared or len(h) - n_taken < cfg.min_hits:
+            continue
+        free = h[~taken]
+        used[free] = True
+        accepted.append(free)
+    return accepted
+
+
+def find_tracks_ckf(
+    hits: HitSet,
+    geometry: Geometry,
+    *,
+    bz: float,
+    config: CKFConfig = CKFConfig(),
+    refit: bool = True,
+) -> Tracks:
+    """Find and fit the tracks of one event with the CKF baseline (see the module docstring).
+
+    Args:
+        hits: The event's hits (:func:`.hits.prepare_hits`).
+        geometry: The tracker.
+        bz: Field [T].
+        config: Options.
+        refit: Fit the accepted tracks with the Kalman smoother.
+
+    Returns:
+        :class:`Tracks`.
+    """
+    timing = {"seeding": 0.0, "extension": 0.0, "ambiguity": 0.0, "fit": 0.0}
+    index = LayerIndex(hits, geometry.layers)
+    layer_arrays = _layer_arrays(geometry)
+    used = np.zeros(len(hits), dtype=bool)
+    tracks: list[np.ndarray] = []
+    n_seeds = []
+    passes = [config.seed] + ([config.displaced_seed] if config.displaced_seed else [])
+    triplets = {id(c): layer_triplets(geometry, c) for c in passes}
+    for seed_cfg in passes:
+        trips = triplets[id(seed_cfg)]
+        # layer triplets in groups, most common first: hits taken by the tracks of one group
+        # start no seeds in the next (iterative tracking keeps the combinatorics down)
+        for g in range(0, len(trips), config.triplet_group):
+            t0 = time.perf_counter()
+            seeds, params = find_seeds(hits, index, trips[g : g + config.triplet_group], bz,
+                                       seed_cfg, used=used)
+            t1 = time.perf_counter()
+            timing["seeding"] += t1 - t0
+            n_seeds.append(len(seeds))
+            if len(seeds) == 0:
+                continue
+            cands, chi2, nh = _extend(hits, index, seeds, params, layer_arrays, bz, config)
+            t2 = time.perf_counter()
+            timing["extension"] += t2 - t1
+            tracks += _resolve(cands, chi2, nh, used, config)
+            timing["ambiguity"] += time.perf_counter() - t2
+    return _finish(hits, tracks, bz, config.mass, timing, tuple(n_seeds), refit=refit)
+
+
+def _finish(hits, tracks, bz, mass, timing, n_seeds=(), *, refit=True) -> Tracks:
+    """Assemble :class:`Tracks` and refit them."""
+    t0 = time.perf_counter()
+    n_max = max((len(t) for t in tracks), default=1)
+    n_max = max(FIT_HITS, 1 << int(np.ceil(np.log2(max(n_max, 1)))))
+    idx = np.full((len(tracks), n_max), -1, dtype=np.int64)
+    for i, t in enumerate(tracks):
+        t = t[np.argsort(hits.r[t], kind="stable")]
+        idx[i, : len(t)] = t
+    hit_ids = np.concatenate([hits.hit_id[t] for t in tracks]) if tracks else np.zeros(0, int)
+    track_ids = (np.concatenate([np.full(len(t), i) for i, t in enumerate(tracks)])
+                 if tracks else np.zeros(0, int))
+    result = None
+    if refit and tracks:
+        result = fit_tracks(hits, idx, bz, mass)
+    timing["fit"] = time.perf_counter() - t0
+    return Tracks(hit_ids=hit_ids, track_ids=track_ids.astype(np.int64), hit_index=idx,
+                  fit=result, timing=timing, n_seeds=n_seeds)
+
+
+def fit_tracks(hits: HitSet, idx: np.ndarray, bz: float, mass: float = PION_MASS) -> FitResult:
+    """Kalman fit of tracks given as (T, n_max) hit indices sorted outwards (-1 padded).
+
+    Starting values from the first, middle and last hit; the batch is padded to a power of two.
+    """
+    from colliderax.tracking.seeding import helix_from_triplet
+
+    n = len(idx)
+    nh = (idx >= 0).sum(1)
+    ar = np.arange(n)
+
+    def xyz(j: np.ndarray) -> np.ndarray:
+        return np.stack([hits.x[j], hits.y[j], hits.z[j]], -1)
+
+    seed = helix_from_triplet(xyz(idx[:, 0]), xyz(idx[ar, nh // 2]), xyz(idx[ar, nh - 1]), bz)
+    parts = []
+    chunk = next((b for b in BUCKETS if b >= n), BUCKETS[-1])
+    for start in range(0, n, chunk):
+        i_c, s_c = idx[start : start + chunk], seed[start : start + chunk]
+        m = len(i_c)
+        i_c = np.concatenate([i_c, np.full((chunk - m, idx.shape[1]), -1)])
+        s_c = np.concatenate([s_c, np.tile(s_c[:1], (chunk - m, 1))])
+        res = fit(measurements_for(hits, i_c), s_c, bz=bz, mass=mass)
+        parts.append(jax.tree_util.tree_map(lambda a, m=m: np.asarray(a)[:m], res))
+    return jax.tree_util.tree_map(lambda *a: np.concatenate(a), *parts)
+
+
+__all__ = ["CKFConfig", "Tracks", "find_tracks_ckf", "fit_tracks"]

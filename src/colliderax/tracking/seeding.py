@@ -1,0 +1,249 @@
+"""Helix parameters from three space points, and triplet seeding in the inner layers.
+
+:func:`helix_from_triplet` gives perigee parameters (:mod:`.helix`) from three hits: the
+circle through them in the transverse plane gives the curvature, the charge (from the turning
+sense) and the direction at the first hit; the polar angle comes from the z difference over the
+arc length between the first and the last hit. These are the starting values of the Kalman fit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from colliderax.detector.geometry import Geometry
+from colliderax.detector.propagation import KAPPA
+from colliderax.tracking.hits import HitSet
+from colliderax.tracking.search import LayerIndex
+
+
+def circle_through(x1, y1, x2, y2, x3, y3):
+    """Centre (cx, cy), radius and turning sense (+1 counter-clockwise) of the circle through
+    three points given in order (numpy, broadcasting). Collinear points get a huge radius."""
+    ax, ay = x2 - x1, y2 - y1
+    bx, by = x3 - x1, y3 - y1
+    cross = ax * by - ay * bx
+    cross_safe = np.where(np.abs(cross) < 1e-12, np.where(cross < 0, -1e-12, 1e-12), cross)
+    a2, b2 = ax * ax + ay * ay, bx * bx + by * by
+    ux = (by * a2 - ay * b2) / (2.0 * cross_safe)
+    uy = (ax * b2 - bx * a2) / (2.0 * cross_safe)
+    radius = np.hypot(ux, uy)
+    return x1 + ux, y1 + uy, radius, np.where(cross_safe > 0, 1.0, -1.0)
+
+
+def helix_from_triplet(p1: np.ndarray, p2: np.ndarray, p3: np.ndarray, bz: float) -> np.ndarray:
+    """Perigee parameters from three points ordered along the track.
+
+    Args:
+        p1: (..., 3) first point [mm].
+        p2: (..., 3) middle point [mm].
+        p3: (..., 3) last point [mm].
+        bz: Field [T] (non-zero).
+
+    Returns:
+        (..., 5) perigee parameters (d0, z0, phi, theta, q/p) assuming |q| = 1.
+    """
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _helix_from_triplet(p1, p2, p3, bz)
+
+
+def _helix_from_triplet(p1, p2, p3, bz):
+    from colliderax.tracking.helix import perigee_from_state
+
+    x1, y1, z1 = p1[..., 0], p1[..., 1], p1[..., 2]
+    x2, y2 = p2[..., 0], p2[..., 1]
+    x3, y3, z3 = p3[..., 0], p3[..., 1], p3[..., 2]
+    cx, cy, radius, sense = circle_through(x1, y1, x2, y2, x3, y3)
+    pt = KAPPA * abs(bz) * radius
+    # counter-clockwise turning (rho > 0) means q Bz < 0
+    q = -sense * np.sign(bz)
+    dx, dy = x1 - cx, y1 - cy
+    tx, ty = -dy * sense, dx * sense
+    phi = np.arctan2(ty, tx)
+    chord = np.hypot(x3 - x1, y3 - y1)
+    arc = 2.0 * radius * np.arcsin(np.clip(chord / (2.0 * radius), 0.0, 1.0))
+    theta = np.arctan2(arc, z3 - z1)
+    p = pt / np.sin(theta)
+    return perigee_from_state(x1, y1, z1, phi, theta, q / p, bz, xp=np)
+
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Triplet seeding
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SeedConfig:
+    """Cuts of the triplet seeding (frozen).
+
+    Attributes:
+        pt_min: Smallest seed pT [GeV] (curvature cut).
+        d0_max: Largest |d0| of the triplet circle [mm] (impact-parameter cut).
+        z0_max: Largest |z0| of the doublet line at r = 0 [mm] (luminous region).
+        eta_max: Largest |eta| of the doublet.
+        cot_tolerance: Allowed change of cot(theta) between the two doublets (times 1+cot^2).
+        phi_slack: Extra azimuthal window [rad] for resolution and scattering.
+        first_layers: How many of the first layers crossed from the beam line form triplets.
+        max_pitch_v: Only layers with a finer pitch along v [mm] seed (pixel layers: a precise
+            z or r keeps the cot(theta) cut tight and the combinatorics small).
+    """
+
+    pt_min: float = 0.9
+    d0_max: float = 0.5
+    z0_max: float = 200.0
+    eta_max: float = 2.7
+    cot_tolerance: float = 0.006
+    phi_slack: float = 0.004
+    first_layers: int = 4
+    max_pitch_v: float = 0.2
+
+
+def layer_triplets(geometry: Geometry, config: SeedConfig = SeedConfig()) -> list[tuple]:
+    """Ordered layer triplets (inner, middle, outer) for seeding, most common first.
+
+    Straight lines from the luminous region (|z0| <= 150 mm) over |eta| <= eta_max are followed
+    through the seeding layers (``pitch_v <= max_pitch_v``); the first ``first_layers`` layers
+    each line crosses give the triplets
+    (0,1,2), (0,1,3), (0,2,3), (1,2,3) (the last three allow one missing hit).
+    """
+    layers = geometry.layers
+    count: dict[tuple, int] = {}
+    for z0 in np.linspace(-150.0, 150.0, 7):
+        for eta in np.linspace(-config.eta_max, config.eta_max, 217):
+            cot = np.sinh(eta)
+            crossed = []
+            for lay in layers:
+                if lay.pitch_v > config.max_pitch_v:
+                    continue
+                if lay.is_barrel:
+                    z = z0 + lay.radius * cot
+                    if lay.z_min <= z <= lay.z_max:
+                        crossed.append((lay.radius, lay.index))
+                elif cot != 0 and (lay.z - z0) / cot > 0:
+                    r = (lay.z - z0) / cot
+                    if lay.r_min <= r <= lay.r_max:
+                        crossed.append((r, lay.index))
+            seq = [i for _, i in sorted(crossed)][: config.first_layers]
+            combos = [(0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)]
+            for rank, c in enumerate(combos):
+                if max(c) < len(seq):
+                    t = tuple(seq[i] for i in c)
+                    count[t] = count.get(t, 0) + (4 - rank) * 1000 + 1
+    return sorted(count, key=lambda t: -count[t])
+
+
+def find_seeds(
+    hits: HitSet,
+    index: LayerIndex,
+    triplets: list[tuple],
+    bz: float,
+    config: SeedConfig = SeedConfig(),
+    used: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hit triplets passing the curvature and impact-parameter cuts.
+
+    Args:
+        hits: The event's hits.
+        index: Its :class:`~.search.LayerIndex`.
+        triplets: Layer triplets (:func:`layer_triplets`).
+        bz: Field [T].
+        config: Cuts.
+        used: Optional (n_hits,) mask of hits already on tracks; they start no seed.
+
+    Returns:
+        (hit indices (m, 3) ordered outwards, perigee parameters (m, 5) of the triplet helix).
+    """
+    r, z, phi = hits.r, hits.z, hits.phi
+    free = np.ones(len(hits), dtype=bool) if used is None else ~used
+    k = KAPPA * abs(bz) / (2.0 * config.pt_min)
+    out = []
+    layers = index.hits_layers
+    for la, lb, lc in triplets:
+        a_idx = np.flatnonzero((hits.layer == la) & free)
+        if len(a_idx) == 0:
+            continue
+        # doublets A-B in an azimuthal window set by the pT and d0 cuts
+        ra = r[a_idx]
+        rb_max = layers[lb].r_max
+        # the bending from the pT cut, plus d0 (1/r_A - 1/r_B) from the impact-parameter cut
+        dphi = (
+            np.arcsin(np.clip(k * rb_max, 0, 1))
+            - np.arcsin(np.clip(k * ra, 0, 1))
+            + config.d0_max * np.abs(1.0 / ra - 1.0 / rb_max)
+            + config.phi_slack
+        )
+        q, b_idx = index.window(np.full(len(a_idx), lb), phi[a_idx] - dphi, phi[a_idx] + dphi)
+        a2 = a_idx[q]
+        keep = free[b_idx]
+        a2, b2 = a2[keep], b_idx[keep]
+        dr = r[b2] - r[a2]
+        ok = dr > 1.0
+        cot = (z[b2] - z[a2]) / np.where(ok, dr, 1.0)
+        z0 = z[a2] - r[a2] * cot
+        ok &= (np.abs(z0) < config.z0_max) & (np.abs(np.arcsinh(cot)) < config.eta_max)
+        # the line must reach layer C inside its active area
+        lay_c = layers[lc]
+        if lay_c.is_barrel:
+            rc = np.full(len(a2), lay_c.radius)
+            zc = z[b2] + cot * (rc - r[b2])
+            ok &= (zc > lay_c.z_min - 10.0) & (zc < lay_c.z_max + 10.0)
+        else:
+            rc = r[b2] + (lay_c.z - z[b2]) / np.where(cot != 0, cot, 1e-9)
+            ok &= (rc > lay_c.r_min - 10.0) & (rc < lay_c.r_max + 10.0) & (rc > r[b2] + 1.0)
+        a2, b2, cot, rc = a2[ok], b2[ok], cot[ok], rc[ok]
+        if len(a2) == 0:
+            continue
+        # third hit: phi extrapolated linearly in r (a circle through the beam line is nearly
+        # linear for r << R), then cot(theta) continuity and the triplet circle cuts
+        dab = _wrap(phi[b2] - phi[a2])
+        lever = (rc - r[b2]) / (r[b2] - r[a2])
+        centre = phi[b2] + dab * lever
+        # linear extrapolation error: from the curvature (small for r << R) and from d0,
+        # whose azimuth d0/r is not linear in r
+        ra2, rb2 = r[a2], r[b2]
+        d0_term = config.d0_max * np.abs(1.0 / rb2 - 1.0 / rc - lever * (1.0 / ra2 - 1.0 / rb2))
+        half = 0.1 * np.abs(dab) * lever + config.phi_slack + d0_term
+        q, c_idx = index.window(np.full(len(a2), lc), centre - half, centre + half)
+        a3, b3 = a2[q], b2[q]
+        keep = free[c_idx]
+        a3, b3, c3, cot_ab = a3[keep], b3[keep], c_idx[keep], cot[q][keep]
+        drc = r[c3] - r[b3]
+        ok = drc > 1.0
+        cot_bc = (z[c3] - z[b3]) / np.where(ok, drc, 1.0)
+        ok &= np.abs(cot_bc - cot_ab) < config.cot_tolerance * (1.0 + cot_ab * cot_ab)
+        a3, b3, c3 = a3[ok], b3[ok], c3[ok]
+        if len(a3) == 0:
+            continue
+        x_, y_ = hits.x, hits.y
+        cx, cy, radius, _ = circle_through(x_[a3], y_[a3], x_[b3], y_[b3], x_[c3], y_[c3])
+        pt = KAPPA * abs(bz) * radius
+        d0 = np.abs(np.hypot(cx, cy) - radius)
+        ok = (pt > config.pt_min) & (d0 < config.d0_max)
+        out.append(np.stack([a3[ok], b3[ok], c3[ok]], axis=1))
+    if not out:
+        return np.zeros((0, 3), dtype=np.int64), np.zeros((0, 5))
+    seeds = np.concatenate(out)
+    seeds = np.unique(seeds, axis=0)
+
+    def xyz(i: np.ndarray) -> np.ndarray:
+        return np.stack([hits.x[i], hits.y[i], hits.z[i]], axis=-1)
+
+    params = helix_from_triplet(xyz(seeds[:, 0]), xyz(seeds[:, 1]), xyz(seeds[:, 2]), bz)
+    return seeds, params
+
+
+def _wrap(a: np.ndarray) -> np.ndarray:
+    return np.mod(a + np.pi, 2.0 * np.pi) - np.pi
+
+
+__all__ = [
+    "SeedConfig",
+    "circle_through",
+    "find_seeds",
+    "helix_from_triplet",
+    "layer_triplets",
+]
