@@ -92,3 +92,20 @@ def test_integrate_rejects_energy_below_threshold(capsys):
     code, _, err = run(["integrate", "p p > t t~", "--sqrts", "300"], capsys)
     assert code == 2
     assert "threshold" in err
+
+
+def test_integrate_reads_an_mg5_run_card(tmp_path, capsys):
+    from colliderax.io.run_card import RunCard, write_run_card
+
+    card = RunCard().with_values(lpp1=0, lpp2=0, ebeam1=100.0, ebeam2=100.0, ptl=0, etal=-1,
+                                 drll=0, iseed=7, dynamical_scale_choice=4)
+    write_run_card(card, tmp_path / "run_card.dat")
+    code, _, _ = run(["integrate", "e+ e- > mu+ mu-", "--run-card", str(tmp_path / "run_card.dat"),
+                      "--precision", "0.01", "--out", str(tmp_path / "out")], capsys)
+    assert code == 0
+    settings = json.loads((tmp_path / "out" / "summary.json").read_text())["settings"]
+    assert settings["beams"] == "ee"
+    assert settings["sqrts_gev"] == 200.0
+    assert settings["seed"] == 7
+    assert settings["cuts"]["ptl"] == 0.0
+    assert settings["scale"]["kind"] == "mg5:4"
