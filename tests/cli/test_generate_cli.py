@@ -41,6 +41,11 @@ def test_generate_writes_events_and_is_reproducible(tmp_path, capsys):
     assert len(contents.events) == 300
     assert contents.events.weight.sum() == pytest.approx(summary["sigma_pb"], rel=1e-12)
     contents.events.validate()
+    # Helicities drawn ∝ |M_λ|²: a vector couples opposite helicities of massless e+e- and μ+μ-
+    h = contents.events.helicity
+    np.testing.assert_array_equal(h[:, 0], -h[:, 1])
+    np.testing.assert_array_equal(h[:, 2], -h[:, 3])
+    assert {-1, 1} <= set(h[:, 2].tolist())
     code, _, _ = run([*args, "--out", str(tmp_path / "b")], capsys)
     assert code == 0
     a = load_events(tmp_path / "a" / "events.parquet", library="numpy")

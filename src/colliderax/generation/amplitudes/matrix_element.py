@@ -50,6 +50,8 @@ class Subprocess:
         denominator: D = initial spins × initial colours × identical-final-state factor.
         n_colour_flows: size of the colour-flow basis (MG5's JAMPs).
         helicity_shape: number of helicity states per leg.
+        helicities: the helicity values per leg, in the order of the :meth:`per_helicity`
+            axes (physical helicities of the particles as listed, HELAS convention).
         alpha_s_power: k in |M|² ∝ α_s^k (QCD vertices per amplitude); None when
             amplitudes of different QCD orders interfere.
         colour_matrix: the exact colour matrix of the colour-flow basis.
@@ -63,6 +65,7 @@ class Subprocess:
     denominator: int
     n_colour_flows: int
     helicity_shape: tuple[int, ...]
+    helicities: tuple[tuple[int, ...], ...]
     alpha_s_power: int | None
     colour_matrix: np.ndarray = field(repr=False)
     colour_basis: tuple = field(repr=False)
@@ -398,6 +401,7 @@ def compile_matrix_element(
                 denominator=denominator,
                 n_colour_flows=len(graph.basis),
                 helicity_shape=tuple(len(h) for h in hel_states),
+                helicities=tuple(tuple(int(x) for x in h) for h in hel_states),
                 alpha_s_power=_alpha_s_power(graph),
                 colour_matrix=matrix,
                 colour_basis=tuple(graph.basis),

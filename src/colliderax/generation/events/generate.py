@@ -9,7 +9,8 @@ keeps its adapted VEGAS grid and its σ_u. Generation then
    w_max whose overweight fraction is at most ``tolerance`` (:func:`unweighting.max_weight`); keeps
    fresh points with probability min(1, w/w_max) until the unit has its events,
 3. dresses each kept point: the flavour assignment among those sharing the |M|², drawn ∝ its
-   parton luminosity f_a(x₁, μF₁) f_b(x₂, μF₂); a leading colour flow drawn ∝ Σ_hel |J_b|²
+   parton luminosity f_a(x₁, μF₁) f_b(x₂, μF₂); helicities drawn ∝ |M_λ|² (physical
+   helicities, HELAS convention); a leading colour flow drawn ∝ Σ_hel |J_b|²
    (:mod:`colour_flow`); μF, μR, α_s(μR); the 7-point μR/μF variation weights
    w_k = w (α_s(k_R μR)/α_s(μR))^p f_a(x₁, k_F μF₁) f_b(x₂, k_F μF₂)/(f_a f_b) (p the QCD order;
    MG5's ids, :data:`record.SEVEN_POINT`),
@@ -21,6 +22,7 @@ Ctrl-C stops generation and returns the events so far, flagged ``interrupted``.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import jax
@@ -95,6 +97,13 @@ def _pdf_factor(prepared, pdg1, pdg2, x1, x2, f1, f2):
     return jnp.maximum(a, 0.0) * jnp.maximum(b, 0.0)  # clipped as in the integrand
 
 
+def _draw(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """One index per row, ∝ the row's non-negative weights."""
+    cdf = np.cumsum(weights, axis=1)
+    u = rng.random(len(weights)) * cdf[:, -1]
+    return np.minimum((cdf < u[:, None]).sum(axis=1), weights.shape[1] - 1)
+
+
 def _kernels(prepared, unit, cache: dict):
     """Luminosity-per-flavour and scale-variation functions of a unit (cached); each makes
     one batched PDF call per beam (the PDF evaluation is compiled once per shape)."""
@@ -137,6 +146,7 @@ def _dress(prepared, unit, kept: dict, rng: np.random.Generator, event_weight: f
     padded = {k: np.concatenate([v, np.repeat(v[-1:], pad, axis=0)]) for k, v in kept.items()}
     flavour = np.zeros(n, dtype=np.int64)
     flow = np.zeros(n, dtype=np.int64)
+    config = np.zeros(n, dtype=np.int64)
     extra = np.ones((n, len(SEVEN_POINT)))
     for start in range(0, n, DRESS_CHUNK):
         sl = slice(start, start + DRESS_CHUNK)
@@ -144,18 +154,21 @@ def _dress(prepared, unit, kept: dict, rng: np.random.Generator, event_weight: f
         mu_r, f1, f2 = (jnp.asarray(padded[k][sl]) for k in ("mu_r", "mu_f1", "mu_f2"))
         m = min(DRESS_CHUNK, n - start)
         if len(members) > 1:
-            cdf = np.cumsum(np.asarray(lumi(x1, x2, f1, f2)).T[:m], axis=1)
-            u = rng.random(m) * cdf[:, -1]
-            flavour[start:start + m] = np.minimum((cdf < u[:, None]).sum(1), len(members) - 1)
+            flavour[start:start + m] = _draw(rng, np.asarray(lumi(x1, x2, f1, f2)).T[:m])
+        p = jnp.asarray(padded["momenta"][sl])
         if len(tags) > 1:
-            weights = np.asarray(sub.colour_flow_weights(jnp.asarray(padded["momenta"][sl])))
+            weights = np.asarray(sub.colour_flow_weights(p))
             flow[start:start + m] = draw_flows(rng, weights[:m], leading)
+        per_hel = np.asarray(sub.per_helicity(p)).reshape(DRESS_CHUNK, -1)[:m]
+        config[start:start + m] = _draw(rng, per_hel)
         chosen = member_pdgs[flavour[start:start + m]]
         fill = DRESS_CHUNK - m
         pdg1 = jnp.asarray(np.concatenate([chosen[:, 0], np.repeat(chosen[-1:, 0], fill)]))
         pdg2 = jnp.asarray(np.concatenate([chosen[:, 1], np.repeat(chosen[-1:, 1], fill)]))
         extra[start:start + m] = np.asarray(variations(x1, x2, mu_r, f1, f2, pdg1, pdg2))[:m]
     pdg = member_pdgs[flavour]
+    values = np.array(list(itertools.product(*sub.helicities)))  # [n_configs, n_legs]
+    helicity = values[config]
     status = np.tile(np.array([-1, -1] + [1] * (n_legs - 2)), (n, 1))
     mothers = np.zeros((n, n_legs, 2), dtype=np.int64)
     mothers[:, 2:] = (1, 2)
@@ -174,6 +187,7 @@ def _dress(prepared, unit, kept: dict, rng: np.random.Generator, event_weight: f
         alpha_s=kept["alpha_s"],
         alpha_qed=np.full(n, params.alpha_ew),
         mass=np.tile(mass, (n, 1)),
+        helicity=helicity,
         process_id=np.full(n, process_id),
         mu_f=mu_f,
         mu_r=kept["mu_r"],
