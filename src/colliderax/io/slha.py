@@ -5,11 +5,11 @@ Only what the MG5 ``sm`` model needs: ``BLOCK name`` sections of ``index value``
 """
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from colliderax.core.errors import InvalidCard
+from colliderax.io.atomic import write_bytes_atomic
 
 
 @dataclass(frozen=True)
@@ -69,12 +69,4 @@ def read_slha(path: str | os.PathLike) -> SLHACard:
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename (never half-written)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(path, text.encode())
