@@ -72,6 +72,11 @@ def draw_flows(rng: np.random.Generator, weights: np.ndarray, leading: np.ndarra
     empty = w.sum(axis=1) <= 0
     w[empty] = weights[empty]
     w[w.sum(axis=1) <= 0] = 1.0
-    cdf = np.cumsum(w, axis=1)
-    u = rng.random(len(w)) * cdf[:, -1]
-    return np.minimum((cdf < u[:, None]).sum(axis=1), w.shape[1] - 1)
+    return draw_index(rng, w)
+
+
+def draw_index(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """One column index per row of ``weights [N, k]`` (≥ 0), drawn ∝ the row's weights."""
+    cdf = np.cumsum(weights, axis=1)
+    u = rng.random(len(weights)) * cdf[:, -1]
+    return np.minimum((cdf < u[:, None]).sum(axis=1), weights.shape[1] - 1)

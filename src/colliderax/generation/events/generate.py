@@ -30,7 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from colliderax.core.errors import InvalidInput
-from colliderax.generation.events.colour_flow import draw_flows, flow_tables
+from colliderax.generation.events.colour_flow import draw_flows, draw_index, flow_tables
 from colliderax.generation.events.record import (
     SCALE_VARIATION_IDS,
     SEVEN_POINT,
@@ -44,9 +44,8 @@ from colliderax.generation.events.unweighting import (
     DEFAULT_TOLERANCE,
     max_weight,
 )
-from colliderax.generation.integrate.cross_section import sample_points
+from colliderax.generation.integrate.cross_section import parton_densities, sample_points
 from colliderax.generation.model.particles import PARTICLES_BY_NAME
-from colliderax.generation.pdf import fx
 
 DRESS_CHUNK = 512  # kept points are dressed in chunks of this size (one compiled shape)
 
@@ -84,26 +83,6 @@ def _alpha_s(prepared, q):
     return prepared.physics.alpha_s(q)
 
 
-def _pdf_factor(prepared, pdg1, pdg2, x1, x2, f1, f2):
-    """f_a(x₁, μF₁) f_b(x₂, μF₂) for per-event flavours (antiproton beam 2 flips b)."""
-    physics = prepared.physics
-    if physics.pdf is None:
-        shapes = (jnp.shape(a) for a in (pdg1, pdg2, x1, x2, f1, f2))
-        return jnp.ones(jnp.broadcast_shapes(*shapes), dtype=x1.dtype)
-    if physics.beams.kind == "ppbar":
-        pdg2 = -pdg2
-    a = fx(physics.pdf, pdg1, x1, f1, scheme=physics.pdf_scheme)
-    b = fx(physics.pdf, pdg2, x2, f2, scheme=physics.pdf_scheme)
-    return jnp.maximum(a, 0.0) * jnp.maximum(b, 0.0)  # clipped as in the integrand
-
-
-def _draw(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
-    """One index per row, ∝ the row's non-negative weights."""
-    cdf = np.cumsum(weights, axis=1)
-    u = rng.random(len(weights)) * cdf[:, -1]
-    return np.minimum((cdf < u[:, None]).sum(axis=1), weights.shape[1] - 1)
-
-
 def _kernels(prepared, unit, cache: dict):
     """Luminosity-per-flavour and scale-variation functions of a unit (cached); each makes
     one batched PDF call per beam (the PDF evaluation is compiled once per shape)."""
@@ -117,13 +96,13 @@ def _kernels(prepared, unit, cache: dict):
 
     def lumi(x1, x2, f1, f2):
         pdg = jnp.asarray(member_pdgs[:, :2])
-        return _pdf_factor(prepared, pdg[:, :1], pdg[:, 1:], x1[None], x2[None], f1[None],
-                           f2[None])
+        return parton_densities(prepared.physics, pdg[:, :1], pdg[:, 1:], x1[None], x2[None],
+                                f1[None], f2[None])
 
     def variations(x1, x2, mu_r, f1, f2, pdg1, pdg2):
         kf = jnp.asarray(np.concatenate([[1.0], factors[:, 1]]))[:, None]
-        pdf = _pdf_factor(prepared, pdg1[None], pdg2[None], x1[None], x2[None], kf * f1[None],
-                          kf * f2[None])
+        pdf = parton_densities(prepared.physics, pdg1[None], pdg2[None], x1[None], x2[None],
+                               kf * f1[None], kf * f2[None])
         kr = jnp.asarray(np.concatenate([[1.0], factors[:, 0]]))[:, None]
         a_s = _alpha_s(prepared, kr * mu_r[None])
         ratio = (a_s[1:] / a_s[:1]) ** k_qcd * pdf[1:] / pdf[:1]
@@ -154,13 +133,13 @@ def _dress(prepared, unit, kept: dict, rng: np.random.Generator, event_weight: f
         mu_r, f1, f2 = (jnp.asarray(padded[k][sl]) for k in ("mu_r", "mu_f1", "mu_f2"))
         m = min(DRESS_CHUNK, n - start)
         if len(members) > 1:
-            flavour[start:start + m] = _draw(rng, np.asarray(lumi(x1, x2, f1, f2)).T[:m])
+            flavour[start:start + m] = draw_index(rng, np.asarray(lumi(x1, x2, f1, f2)).T[:m])
         p = jnp.asarray(padded["momenta"][sl])
         if len(tags) > 1:
             weights = np.asarray(sub.colour_flow_weights(p))
             flow[start:start + m] = draw_flows(rng, weights[:m], leading)
         per_hel = np.asarray(sub.per_helicity(p)).reshape(DRESS_CHUNK, -1)[:m]
-        config[start:start + m] = _draw(rng, per_hel)
+        config[start:start + m] = draw_index(rng, per_hel)
         chosen = member_pdgs[flavour[start:start + m]]
         fill = DRESS_CHUNK - m
         pdg1 = jnp.asarray(np.concatenate([chosen[:, 0], np.repeat(chosen[-1:, 0], fill)]))

@@ -189,15 +189,27 @@ def _boost_z(p, rapidity):
     return jnp.stack([e * ch + pz * sh, p[..., 1], p[..., 2], pz * ch + e * sh], -1)
 
 
-def _luminosity_flavours(members, beams: Beams):
-    """PDG ids (beam 1, beam 2) to sum over for these flavour assignments, ``[2, n_terms]``."""
-    pairs = []
-    for names in members:
-        a, b = (PARTICLES_BY_NAME[x].pdg for x in names[:2])
-        if beams.kind == "ppbar":
-            b = -b
-        pairs.append((a, b))
-    return np.array(pairs, dtype=np.int32).T
+def _member_partons(members):
+    """PDG ids of the two incoming partons of each flavour assignment, ``[2, n_terms]``."""
+    return np.array([[PARTICLES_BY_NAME[x].pdg for x in names[:2]] for names in members],
+                    dtype=np.int32).T
+
+
+def parton_densities(physics: Physics, pdg1, pdg2, x1, x2, mu_f1, mu_f2):
+    """f_a(x₁, μF₁) f_b(x₂, μF₂) for partons a, b of beams 1 and 2 (arrays broadcast).
+
+    Beam 2 an antiproton: f_b^p̄ = f_{−b}^p. A few LO grids dip below zero at x → 1 (NNPDF2.3
+    LO gluon above x ≈ 0.95): densities are clipped at 0 so weights stay ≥ 0 (effect < 1e-8 of
+    σ for t t̄). Lepton beams (no PDFs) give 1.
+    """
+    if physics.pdf is None:
+        shapes = (jnp.shape(a) for a in (pdg1, pdg2, x1, x2, mu_f1, mu_f2))
+        return jnp.ones(jnp.broadcast_shapes(*shapes), dtype=jnp.result_type(x1))
+    if physics.beams.kind == "ppbar":
+        pdg2 = -pdg2
+    f1 = fx(physics.pdf, pdg1, x1, mu_f1, scheme=physics.pdf_scheme)
+    f2 = fx(physics.pdf, pdg2, x2, mu_f2, scheme=physics.pdf_scheme)
+    return jnp.maximum(f1, 0.0) * jnp.maximum(f2, 0.0)
 
 
 def _check_partons(subprocess, beams: Beams):
@@ -272,7 +284,7 @@ def _sqrt_shat_min(name, pdgs, masses, physics: Physics) -> float:
 
 def _make_weight(sub, members, physics: Physics, channels, pdgs):
     beams = physics.beams
-    flavours = _luminosity_flavours(members, beams) if beams.has_pdfs else None
+    flavours = _member_partons(members) if beams.has_pdfs else None
     k = sub.alpha_s_power
     if physics.alpha_s is not None and k is None:
         msg = (
@@ -303,13 +315,9 @@ def _make_weight(sub, members, physics: Physics, channels, pdgs):
             enhance = dw @ membership[channel] / jnp.maximum(dw @ channel_mask, 1e-300)
             me = me * enhance
         if flavours is not None:
-            f1 = fx(physics.pdf, flavours[0][:, None], x1[None, :], mu_f1[None, :],
-                    scheme=physics.pdf_scheme)
-            f2 = fx(physics.pdf, flavours[1][:, None], x2[None, :], mu_f2[None, :],
-                    scheme=physics.pdf_scheme)
-            # A few LO grids dip below zero at x → 1 (NNPDF2.3 LO gluon above x ≈ 0.95): a
-            # density is clipped at 0 so weights stay ≥ 0 (effect < 1e-8 of σ for t t̄).
-            me = me * jnp.sum(jnp.maximum(f1, 0.0) * jnp.maximum(f2, 0.0), axis=0)
+            me = me * jnp.sum(parton_densities(
+                physics, flavours[0][:, None], flavours[1][:, None], x1[None, :], x2[None, :],
+                mu_f1[None, :], mu_f2[None, :]), axis=0)
         w = CONV_PB * me * jac / (2.0 * shat)
         w = jnp.where(cuts(p) & (jac > 0), w, 0.0)
         return jnp.where(jnp.isfinite(w), w, 0.0), mu_r, mu_f1, mu_f2, a_s
