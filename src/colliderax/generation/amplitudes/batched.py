@@ -2,12 +2,13 @@
 
 The recursion of :mod:`currents` has hundreds to thousands of vertex evaluations; tracing each
 as its own handful of XLA operations makes compile time grow with their number. Here every
-current is stored with its helicity configurations flattened, ``[components, n_conf, N]`` with
+current is stored with its helicity configurations flattened, ``[n_conf, components, N]`` with
 ``n_conf = Π_{legs in S} h_leg`` in canonical order (legs ascending, the first leg most
 significant), in tables keyed by ``(level, components, n_conf)``. The evaluations of one recursion
 level that share the vertex kind, the open slot and the child tables form a group, evaluated as
-one broadcast operation over ``[group, n_conf₁, n_conf₂(, n_conf₃), N]``; the child-major
-result is put in canonical order with one gather. Contributions are summed into currents, and
+one broadcast operation over ``[group, n_conf₁, n_conf₂(, n_conf₃), components, N]``; the
+child-major result is put in canonical order with one gather. Contributions are summed into
+currents (evaluated once, see :func:`lorentz.materialize`), and
 propagators are applied per (spin, row/column) with per-current masses and widths. The number
 of traced operations grows with the number of groups, not of evaluations.
 """
@@ -40,8 +41,9 @@ def external_wavefunction(p, particle: Particle, incoming: bool, mass: float, la
 def evaluate_vertex(vertex, coupling, wfs, moms, open_slot):
     """Evaluate one vertex: an amplitude if ``open_slot`` is None, else the open current.
 
-    Wavefunctions and momenta are tuples of component arrays (see :mod:`lorentz`); an
-    amplitude is one array, a current a tuple (4 components, or 1 for scalars).
+    Wavefunctions ``[..., C, N]`` and momenta ``[..., 4, N]`` as in :mod:`lorentz`; couplings
+    are numbers or arrays without component axis. Returns an amplitude ``[..., N]`` or a
+    current ``[..., C, N]``.
     """
     kind = vertex.kind
     if kind in ("FFV", "FFS"):
@@ -49,26 +51,26 @@ def evaluate_vertex(vertex, coupling, wfs, moms, open_slot):
         bar, psi, boson = wfs
         if kind == "FFV":
             if open_slot is None:
-                return lz.spinor_product(bar, lz.slash_column(boson, lz.chiral(psi, cl, cr)))
+                return lz.ffv_amplitude(bar, psi, boson, cl, cr)
             if open_slot == 2:
                 return lz.vector_current(bar, lz.chiral(psi, cl, cr))
             if open_slot == 1:
                 return lz.chiral(lz.slash_row(bar, boson), cl, cr)
             return lz.slash_column(boson, lz.chiral(psi, cl, cr))
         if open_slot == 2:
-            return (lz.spinor_product(bar, lz.chiral(psi, cl, cr)),)
-        s = boson[0]
+            return lz.lift(lz.spinor_product(bar, lz.chiral(psi, cl, cr)))
+        s = lz.comp(boson, 0)
         if open_slot is None:
             return lz.spinor_product(bar, lz.chiral(psi, cl, cr)) * s
         if open_slot == 1:
-            return lz.scale(lz.chiral(bar, cl, cr), s)
-        return lz.scale(lz.chiral(psi, cl, cr), s)
+            return lz.chiral(bar, cl, cr) * lz.lift(s)
+        return lz.chiral(psi, cl, cr) * lz.lift(s)
     if kind == "VVV":
         if open_slot is None:
             return coupling * lz.vvv_amplitude(*wfs, *moms)
         a, b = (open_slot + 1) % 3, (open_slot + 2) % 3
-        pk = lz.scale(lz.add(moms[a], moms[b]), -1.0)
-        return lz.scale(lz.vvv_current(wfs[a], wfs[b], moms[a], moms[b], pk), coupling)
+        pk = -(moms[a] + moms[b])
+        return lz.vvv_current(wfs[a], wfs[b], moms[a], moms[b], pk) * lz.as_factor(coupling)
     if kind == "VVVV":
         if open_slot is None:
             return lz.vvvv_amplitude(wfs, coupling)
@@ -78,14 +80,14 @@ def evaluate_vertex(vertex, coupling, wfs, moms, open_slot):
     sprod = coupling
     for k in range(n_vec, len(wfs)):
         if k != open_slot:
-            sprod = sprod * wfs[k][0]
+            sprod = sprod * lz.comp(wfs[k], 0)
     if n_vec == 0:
-        return sprod if open_slot is None else (sprod,)
+        return sprod if open_slot is None else lz.lift(sprod)
     if open_slot is None:
         return lz.dot(wfs[0], wfs[1]) * sprod
     if open_slot < 2:
-        return lz.scale(wfs[1 - open_slot], sprod)
-    return (lz.dot(wfs[0], wfs[1]) * sprod,)
+        return wfs[1 - open_slot] * lz.lift(sprod)
+    return lz.lift(lz.dot(wfs[0], wfs[1]) * sprod)
 
 
 def _legs(mask: int) -> tuple[int, ...]:
@@ -200,7 +202,7 @@ class _Plan:
 
 
 def _run_group(group, tables, kmom, cdtype):
-    """Evaluate one group: ``[G, comps, n_conf, N]`` (``[G, n_conf, N]`` for amplitudes)."""
+    """Evaluate one group: ``[G, n_conf, comps, N]`` (``[G, n_conf, N]`` for amplitudes)."""
     order = group["order"]
     g = len(group["ids"])
     n_axes = len(order)
@@ -210,13 +212,13 @@ def _run_group(group, tables, kmom, cdtype):
     sizes = []
     batch = kmom.shape[-1]
     for pos, s in enumerate(order):
-        picked = tables[group["slot_keys"][s]][group["child_idx"][s]]  # [G, comps, n_c, N]
+        picked = tables[group["slot_keys"][s]][group["child_idx"][s]]  # [G, n_c, comps, N]
         shape = [1] * n_axes
-        shape[pos] = picked.shape[2]
-        sizes.append(picked.shape[2])
-        wfs[s] = tuple(picked[:, c].reshape((g, *shape, batch)) for c in range(picked.shape[1]))
+        shape[pos] = picked.shape[1]
+        sizes.append(picked.shape[1])
+        wfs[s] = picked.reshape((g, *shape, picked.shape[2], batch))
         k = kmom[group["child_mask"][s]]  # [G, 4, N]
-        moms[s] = tuple(k[:, c].reshape((g,) + (1,) * n_axes + (batch,)) for c in range(4))
+        moms[s] = k.reshape((g,) + (1,) * n_axes + (4, batch))
     cshape = (g,) + (1,) * (n_axes + 1)
     couplings = group["couplings"]
     if couplings.ndim == 1:
@@ -227,30 +229,20 @@ def _run_group(group, tables, kmom, cdtype):
             for k in range(couplings.shape[1])
         )
     out = evaluate_vertex(group["vertex"], coupling, wfs, moms, group["open_slot"])
-    full = (g, *sizes, batch)
-    rows = np.arange(g)[:, None]
-    perm = group["perm"]
-
-    def canonical(x):
-        flat = jnp.broadcast_to(x, full).reshape(g, -1, batch)
-        return flat[rows, perm]  # perm may select a subset of configurations
-
-    if group["open_slot"] is None:
-        return canonical(out)
-    return jnp.stack([canonical(c) for c in out], axis=1)
+    is_current = group["open_slot"] is not None
+    tail = (out.shape[-2], batch) if is_current else (batch,)
+    flat = jnp.broadcast_to(out, (g, *sizes, *tail)).reshape(g, -1, *tail)
+    return flat[np.arange(g)[:, None], group["perm"]]  # perm may select a subset of configurations
 
 
 def _propagate(stacked, kc, mass, width, spin: int, is_row: bool):
-    """Propagators for a block of currents ``[C, comps, n_conf, N]`` of one type."""
-    k = tuple(kc[:, i][:, None, :] for i in range(4))
-    x = tuple(stacked[:, i] for i in range(stacked.shape[1]))
+    """Propagators for a block of currents ``[C, n_conf, comps, N]`` of one type."""
+    k = kc[:, None]  # [C, 1, 4, N]
     if spin == 2:
-        prop = (lz.propagate_row if is_row else lz.propagate_column)(x, k, mass, width)
-    elif spin == 3:
-        prop = lz.propagate_vector(x, k, mass, width)
-    else:
-        prop = lz.propagate_scalar(x, k, mass, width)
-    return jnp.stack(prop, axis=1)
+        return (lz.propagate_row if is_row else lz.propagate_column)(stacked, k, mass, width)
+    if spin == 3:
+        return lz.propagate_vector(stacked, k, mass, width)
+    return lz.propagate_scalar(stacked, k, mass, width)
 
 
 def _sum_contributions(contributions, results):
@@ -281,7 +273,6 @@ def build_flows(
             group["perm"] = group["perm"][:, np.asarray(configs)]
     cdtype = complex_dtype(rdtype)
     signs = np.array([1.0 if k < n_initial else -1.0 for k in range(n)], dtype=rdtype)
-    selector = np.array([[m >> k & 1 for k in range(n)] for m in plan.masks], dtype=rdtype)
     currents = graph.currents
     block_info = []
     for _, _, blocks in plan.levels:
@@ -300,7 +291,8 @@ def build_flows(
     def flows(momenta):
         momenta = jnp.moveaxis(momenta.astype(rdtype), 0, -1)  # [n, 4, N]
         k_in = momenta * signs[:, None, None]
-        kmom = jnp.tensordot(jnp.asarray(selector), k_in, axes=1)  # [n_masks, 4, N]
+        # Momentum of every leg set: explicit sums (a tiny matrix product is slower on CPUs).
+        kmom = jnp.stack([sum(k_in[k] for k in _legs(m)) for m in plan.masks])  # [n_masks, 4, N]
         parts: dict[tuple[int, int, int], list] = defaultdict(list)
         for c in plan.leaves:
             k = c.leg
@@ -313,7 +305,7 @@ def build_flows(
                     for lam in hel_states[k]
                 ]
             comps = [jnp.stack([st[i] for st in states]) for i in range(len(states[0]))]
-            parts[plan.table_of(c)].append(jnp.stack(comps)[None])
+            parts[plan.table_of(c)].append(lz.stack(comps)[None])  # [1, n_hel, comps, N]
         tables = {key: jnp.concatenate(v) for key, v in parts.items()}
         for (level, groups, _), info in zip(plan.levels, block_info, strict=True):
             results = {}
@@ -325,6 +317,9 @@ def build_flows(
                 stacked = jnp.stack(
                     [_sum_contributions(currents[c].contributions, results) for c in cids]
                 )
+                mixing = spin == 2 or (spin == 3 and mass.any())  # components mix
+                if mixing and max(len(currents[c].contributions) for c in cids) > 1:
+                    stacked = lz.materialize(stacked)  # sum the contributions once
                 new = _propagate(stacked, kmom[kidx], mass, width, spin, is_row)
                 table = (level, *key)
                 tables[table] = jnp.concatenate([tables[table], new]) if table in tables else new

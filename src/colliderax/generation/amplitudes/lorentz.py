@@ -1,104 +1,147 @@
 """Vertex and propagator kernels on batched wavefunctions (HELAS chiral representation).
 
-A wavefunction is a tuple of component arrays: 4 for spinors and vectors (vectors with upper
-indices ε^μ), 1 for scalars. Keeping components as separate arrays (rather than one stacked
-axis) lets XLA fuse the arithmetic of whole vertices and vectorise it over the event axis,
-which is last. The other axes broadcast, which is how the helicity axes of different external
-legs combine; masses, widths and couplings may be numbers or broadcasting arrays. Fermion
-wavefunctions are *columns* (ψ-like: u, v, and currents flowing into the rest of the diagram)
-or *rows* (ψ̄-like). Momenta are 4-tuples of real arrays; in vertex functions every momentum
-flows *into* the vertex.
+A wavefunction is one complex array ``[..., C, N]``: leading axes that broadcast (evaluations
+of a group, the helicity axes of the legs it is built from), the component axis C (4 for
+spinors and vectors with upper indices ε^μ, 1 for scalars) and the event axis N last. Products
+without a component axis (amplitudes, Minkowski products, couplings) are ``[..., N]``; `lift`
+gives them a component axis of length 1. Momenta are real arrays ``[..., 4, N]``; in vertex
+functions every momentum flows *into* the vertex. Fermion wavefunctions are *columns* (ψ-like:
+u, v, and currents flowing into the rest of the diagram) or *rows* (ψ̄-like).
+
+Why contractions are reductions: XLA on CPU fuses a cheap elementwise producer into every
+consumer, also into a consumer that broadcasts it, so a Lorentz product shared by all helicity
+configurations of the other legs would be recomputed for each of them. A reduction over the
+component axis (not the innermost one) is never fused into its consumers: `dot` therefore
+evaluates each product once, and `materialize` does the same for spinor intermediates. This
+makes the vertices 2–3 times faster on a CPU; on a GPU it costs one extra pass over memory.
 """
 
+import jax
 import jax.numpy as jnp
+import numpy as np
+
+_METRIC = np.array([1.0, -1.0, -1.0, -1.0], dtype=np.float32)[:, None]  # [4, 1]: (+, −, −, −)
+
+
+def comp(w, i: int):
+    """Component ``i`` of a wavefunction or momentum: ``[..., N]``."""
+    return w[..., i, :]
+
+
+def stack(parts):
+    """Components ``[..., N]`` → one wavefunction ``[..., C, N]``."""
+    return jnp.stack(parts, axis=-2)
+
+
+def lift(s):
+    """A product without component axis ``[..., N]`` → ``[..., 1, N]`` (broadcasts over C)."""
+    return s[..., None, :]
+
+
+def materialize(x):
+    """``x`` itself, computed once: a reduction that XLA does not fuse into x's consumers."""
+    return jnp.sum(jnp.stack([x, jnp.zeros_like(x)]), axis=0)
 
 
 def dot(a, b):
-    """Minkowski product a·b with metric (+, −, −, −)."""
-    return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3]
+    """Minkowski product a·b with metric (+, −, −, −) over the component axis: ``[..., N]``."""
+    return jnp.sum(a * b * _METRIC, axis=-2)
 
 
-def add(a, b):
-    return tuple(x + y for x, y in zip(a, b, strict=True))
-
-
-def sub(a, b):
-    return tuple(x - y for x, y in zip(a, b, strict=True))
-
-
-def scale(a, s):
-    """Every component of ``a`` times ``s`` (a number or an array without component axis)."""
-    return tuple(x * s for x in a)
+def real_times(r, z):
+    """Real ``r`` times complex ``z`` (broadcasting) without promoting r to complex."""
+    return jax.lax.complex(r * z.real, r * z.imag)
 
 
 def slash_column(v, psi):
     """V̸ ψ for a column spinor ψ (V with upper indices)."""
-    v0, vx, vy, vz = v
-    p1, p2, p3, p4 = psi
+    v0, vx, vy, vz = (comp(v, i) for i in range(4))
+    p1, p2, p3, p4 = (comp(psi, i) for i in range(4))
     vm = vx - 1j * vy
     vp = vx + 1j * vy
-    return (
+    return stack((
         (v0 - vz) * p3 - vm * p4,
         -vp * p3 + (v0 + vz) * p4,
         (v0 + vz) * p1 + vm * p2,
         vp * p1 + (v0 - vz) * p2,
-    )
+    ))
 
 
 def slash_row(psibar, v):
     """ψ̄ V̸ for a row spinor ψ̄."""
-    v0, vx, vy, vz = v
-    b1, b2, b3, b4 = psibar
+    v0, vx, vy, vz = (comp(v, i) for i in range(4))
+    b1, b2, b3, b4 = (comp(psibar, i) for i in range(4))
     vm = vx - 1j * vy
     vp = vx + 1j * vy
-    return (
+    return stack((
         b3 * (v0 + vz) + b4 * vp,
         b3 * vm + b4 * (v0 - vz),
         b1 * (v0 - vz) - b2 * vp,
         -b1 * vm + b2 * (v0 + vz),
-    )
+    ))
+
+
+def as_factor(c):
+    """A coupling (number or ``[..., N]``-shaped array) as a factor of a wavefunction."""
+    return lift(c) if hasattr(c, "ndim") and c.ndim > 0 else c
 
 
 def chiral(psi, c_left, c_right):
     """(c_L P_L + c_R P_R) ψ (the same for a row spinor, acting from the right)."""
     if isinstance(c_left, complex | float) and c_left == c_right:
-        return scale(psi, c_left)
-    return (c_left * psi[0], c_left * psi[1], c_right * psi[2], c_right * psi[3])
+        return psi * c_left
+    return jnp.concatenate(
+        [psi[..., :2, :] * as_factor(c_left), psi[..., 2:, :] * as_factor(c_right)], axis=-2
+    )
 
 
 def spinor_product(psibar, psi):
-    """ψ̄ ψ."""
-    return psibar[0] * psi[0] + psibar[1] * psi[1] + psibar[2] * psi[2] + psibar[3] * psi[3]
+    """ψ̄ ψ: ``[..., N]``."""
+    return sum(comp(psibar, i) * comp(psi, i) for i in range(4))
 
 
 def vector_current(psibar, psi):
     """J^μ = ψ̄ γ^μ ψ (upper index)."""
-    b1, b2, b3, b4 = psibar
-    p1, p2, p3, p4 = psi
-    return (
+    b1, b2, b3, b4 = (comp(psibar, i) for i in range(4))
+    p1, p2, p3, p4 = (comp(psi, i) for i in range(4))
+    return stack((
         b1 * p3 + b2 * p4 + b3 * p1 + b4 * p2,
         (b1 * p4 + b2 * p3) - (b3 * p2 + b4 * p1),
         -1j * (b1 * p4 - b2 * p3) + 1j * (b3 * p2 - b4 * p1),
         (b1 * p3 - b2 * p4) - (b3 * p1 - b4 * p2),
-    )
+    ))
+
+
+def _size(*arrays) -> int:
+    """Number of elements of the broadcast of ``arrays`` without their component axes."""
+    shape = jnp.broadcast_shapes(*(a.shape for a in arrays))
+    return int(np.prod(shape)) // shape[-2]
+
+
+def ffv_amplitude(psibar, psi, boson, c_left, c_right):
+    """ψ̄ V̸ (c_L P_L + c_R P_R) ψ, through the cheaper of the two spinor intermediates."""
+    psi = chiral(psi, c_left, c_right)
+    if _size(boson, psi) <= _size(psibar, boson):
+        return spinor_product(psibar, materialize(slash_column(boson, psi)))
+    return spinor_product(materialize(slash_row(psibar, boson)), psi)
 
 
 # --- propagators ------------------------------------------------------------------------
 def denominator(k, mass, width):
-    """k² − m² + i m Γ (fixed width, used in s- and t-channel alike)."""
+    """k² − m² + i m Γ (fixed width, used in s- and t-channel alike): ``[..., N]``."""
     return dot(k, k) - mass * mass + 1j * mass * width
 
 
 def propagate_column(x, k, mass, width):
     """i (k̸ + m) x / (k² − m² + i m Γ) for a column spinor x; k along the fermion flow."""
-    num = add(slash_column(k, x), scale(x, mass))
-    return scale(num, 1j / denominator(k, mass, width))
+    num = slash_column(k, x) + x * as_factor(mass)
+    return num * lift(1j / denominator(k, mass, width))
 
 
 def propagate_row(x, k, mass, width):
     """x i (−k̸ + m) / (k² − m² + i m Γ) for a row spinor x; k flows against the fermion flow."""
-    num = sub(scale(x, mass), slash_row(x, k))
-    return scale(num, 1j / denominator(k, mass, width))
+    num = x * as_factor(mass) - slash_row(x, k)
+    return num * lift(1j / denominator(k, mass, width))
 
 
 def propagate_vector(j, k, mass, width):
@@ -106,33 +149,36 @@ def propagate_vector(j, k, mass, width):
 
     ``mass`` and ``width`` may be arrays (one value per current, massless entries allowed).
     """
+    if isinstance(mass, np.ndarray) and not mass.any():  # all massless, known when tracing
+        return j * lift(-1j / denominator(k, mass, width))
     massive = jnp.asarray(mass) > 0
     safe = jnp.where(massive, mass, 1.0)
     inv_m2 = jnp.where(massive, 1.0 / (safe * safe), 0.0)
-    num = sub(j, scale(k, dot(k, j) * inv_m2))
-    return scale(num, -1j / denominator(k, mass, width))
+    num = j - real_times(k, lift(dot(k, j) * inv_m2))
+    return num * lift(-1j / denominator(k, mass, width))
 
 
 def propagate_scalar(s, k, mass, width):
     """i S / (k² − M² + i M Γ)."""
-    return scale(s, 1j / denominator(k, mass, width))
+    return s * lift(1j / denominator(k, mass, width))
 
 
 # --- triple and quartic vector structures ----------------------------------------------
 def vvv_amplitude(e1, e2, e3, p1, p2, p3):
     """UFO ``VVV1``: (ε1·ε2)(p1−p2)·ε3 + (ε2·ε3)(p2−p3)·ε1 + (ε3·ε1)(p3−p1)·ε2."""
     return (
-        dot(e1, e2) * dot(sub(p1, p2), e3)
-        + dot(e2, e3) * dot(sub(p2, p3), e1)
-        + dot(e3, e1) * dot(sub(p3, p1), e2)
+        dot(e1, e2) * dot(p1 - p2, e3)
+        + dot(e2, e3) * dot(p2 - p3, e1)
+        + dot(e3, e1) * dot(p3 - p1, e2)
     )
 
 
 def vvv_current(ea, eb, pa, pb, pk):
     """Open-index VVV1 current for slot k given the next two slots (a, b) in cyclic order."""
-    return add(
-        add(scale(sub(pa, pb), dot(ea, eb)), scale(eb, dot(sub(pb, pk), ea))),
-        scale(ea, dot(sub(pk, pa), eb)),
+    return (
+        real_times(pa - pb, lift(dot(ea, eb)))
+        + eb * lift(dot(pb - pk, ea))
+        + ea * lift(dot(pk - pa, eb))
     )
 
 
@@ -161,6 +207,6 @@ def vvvv_current(e, open_slot: int, weights):
             continue
         pair, other = (a, b) if open_slot in a else (b, a)
         partner = pair[1] if pair[0] == open_slot else pair[0]
-        term = scale(e[partner], w * dot(e[other[0]], e[other[1]]))
-        out = term if out is None else add(out, term)
+        term = e[partner] * lift(w * dot(e[other[0]], e[other[1]]))
+        out = term if out is None else out + term
     return out

@@ -243,8 +243,11 @@ def _compile_graph(graph: CurrentGraph, phys, params, rdtype, gauge_leg, block):
         flows_fn, hel_states = build_flows(graph, phys, params, rdtype, gauge_leg, configs)
 
         def summed(momenta):  # [n_configs, N]
-            projected = jnp.tensordot(factor, flows_fn(momenta), axes=1)
-            return jnp.sum(projected.real**2 + projected.imag**2, axis=0) / denominator
+            flows = flows_fn(momenta)
+            # Real factor: two real matrix products instead of one complex one.
+            re = jnp.tensordot(factor, flows.real, axes=1)
+            im = jnp.tensordot(factor, flows.imag, axes=1)
+            return jnp.sum(re**2 + im**2, axis=0) / denominator
 
         return summed, hel_states
 
