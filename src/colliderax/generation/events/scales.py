@@ -792,7 +792,9 @@ def event_scales_per_beam(
         msg = f"momenta must be [N, {len(pdgs)}, 4] for {len(pdgs)} PDG ids, got {p.shape}"
         raise InvalidInput(msg)
     nev = p.shape[0]
-    ones = jnp.ones(nev, p.dtype)
+    # Opaque to XLA: constant-folding α_s running and PDF interpolation at a fixed scale makes
+    # XLA's algebraic simplifier loop (it logs an error) and saves nothing per event.
+    ones = jax.lax.optimization_barrier(jnp.ones(nev, p.dtype))
     if choice.needs_clustering:
         if clustering is None:
             msg = "scale choice mg5:-1 needs a Clustering: build it with clustering_for(process)"

@@ -357,13 +357,14 @@ def _running(settings: AlphaSSettings, q2):
 
     nf_mz = nf_of(settings.mz)
     anchors: dict[int, tuple[float, Any]] = {nf_mz: (settings.mz**2, settings.alpha_mz)}
-    for n in range(nf_mz + 1, settings.nf_max + 1):  # upwards: start at the lower edge
-        mu2, a = anchors[n - 1]
-        anchors[n] = (lower[n] ** 2, _run(a, mu2, lower[n] ** 2, float(n - 1), loops))
-    for n in range(nf_mz - 1, 2, -1):  # downwards: start at the upper edge
-        mu2, a = anchors[n + 1]
-        edge2 = lower[n + 1] ** 2
-        anchors[n] = (edge2, _run(a, mu2, edge2, float(n + 1), loops))
+    with jax.ensure_compile_time_eval():  # constants: evaluated once, not traced
+        for n in range(nf_mz + 1, settings.nf_max + 1):  # upwards: start at the lower edge
+            mu2, a = anchors[n - 1]
+            anchors[n] = (lower[n] ** 2, _run(a, mu2, lower[n] ** 2, float(n - 1), loops))
+        for n in range(nf_mz - 1, 2, -1):  # downwards: start at the upper edge
+            mu2, a = anchors[n + 1]
+            edge2 = lower[n + 1] ** 2
+            anchors[n] = (edge2, _run(a, mu2, edge2, float(n + 1), loops))
 
     nf_q = jnp.full(jnp.shape(q2), 3.0)
     for n in nfs[1:]:
