@@ -42,7 +42,7 @@ PROCESSES = {"tt": "p p > t t~", "ttj": "p p > t t~ j", "ttjj": "p p > t t~ j j"
 SHERPA = {"tt": 8.55e3, "ttj": 600.0}  # unweighted events/s, one core (peers/README.md)
 
 
-def one_run(prepared, n_events, seed, batch, out: Path):
+def one_run(prepared, n_events, seed, batch, out: Path, workers: int):
     for unit in prepared.units:  # a fresh integration (new grids) on the same compiled code
         unit.history.clear()
         unit.grid = vegas_init(unit.dim)
@@ -50,7 +50,8 @@ def one_run(prepared, n_events, seed, batch, out: Path):
     t0 = time.perf_counter()
     xsec = compute_cross_section(prepared)
     t1 = time.perf_counter()
-    generated = generate_events(prepared, xsec, n_events, seed=seed, batch=batch)
+    generated = generate_events(prepared, xsec, n_events, seed=seed, batch=batch,
+                                workers=workers)
     t2 = time.perf_counter()
     write_lhe(out / "events.lhe.gz", generated.run_info, [generated.events])
     write_events_parquet(out / "events.parquet", generated.events, generated.run_info)
@@ -63,6 +64,8 @@ def main() -> None:
     parser.add_argument("--processes", nargs="+", default=["tt", "ttj"], choices=list(PROCESSES))
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--device", choices=["cpu", "gpu"], default=None)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="threads (one per core; pin the cores with taskset)")
     parser.add_argument("--append", action="store_true")
     args = parser.parse_args()
     enable_x64()
@@ -74,14 +77,15 @@ def main() -> None:
         for name in args.processes:
             t0 = time.perf_counter()
             prepared = prepare(RunSettings(PROCESSES[name], 13000.0, batch=batch,
-                                           scale=ScaleChoice.parse("fixed:173"), precision=0.01))
+                                           scale=ScaleChoice.parse("fixed:173"), precision=0.01,
+                                           workers=args.workers))
             build = time.perf_counter() - t0
             for label, seed in (("cold", 1), ("warm", 2)):
                 xsec, generated, (t_int, t_unw, t_out) = one_run(
-                    prepared, args.events, seed, batch, Path(tmp))
+                    prepared, args.events, seed, batch, Path(tmp), args.workers)
                 total = t_int + t_unw + t_out + (build if label == "cold" else 0.0)
                 rate = args.events / total
-                tag = f"{name} {label}"
+                tag = f"{name} {label}" + (f", {args.workers} threads" if args.workers > 1 else "")
                 rows += [
                     Row(f"{tag}: unweighted events/s", rate, "events/s", device=hw),
                     Row(f"{tag}: build", build if label == "cold" else 0.0, "s", device=hw),
@@ -93,7 +97,7 @@ def main() -> None:
                     Row(f"{tag}: unweighting efficiency", generated.efficiency, "fraction",
                         device=hw),
                 ]
-                if label == "warm" and name in SHERPA:
+                if label == "warm" and name in SHERPA and args.workers == 1:
                     rows.append(Row(f"{name}: ratio to Sherpa 3.0.3 (one core)",
                                     rate / SHERPA[name], "ratio", device=hw))
                 print_table(rows[-8:])

@@ -71,8 +71,8 @@ def generate(n_events, out, unweight_tolerance, no_plots, plain_lhe, **opts):
     from colliderax.io.events_parquet import write_events_parquet
     from colliderax.io.lhe import LHEWriter
 
-    settings = settings_from_options(opts)
     dev = select_device(opts["device"])
+    settings = settings_from_options(opts, dev)
     lhe_path = out / ("events.lhe" if plain_lhe else "events.lhe.gz")
     t0 = time.perf_counter()
     with jax.default_device(dev):
@@ -87,7 +87,8 @@ def generate(n_events, out, unweight_tolerance, no_plots, plain_lhe, **opts):
         with progress_bar(n_events, "unweighted events", unit="ev") as bar:
             generated = generate_events(
                 prepared, xsec, n_events, seed=settings.seed, tolerance=unweight_tolerance,
-                batch=settings.batch or default_batch(), progress=bar.advance,
+                batch=settings.batch or default_batch(), workers=settings.workers,
+                progress=bar.advance,
             )
     t3 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)

@@ -49,6 +49,9 @@ def run_options(function):
         click.option("--max-iterations", type=click.IntRange(min=1), default=20,
                      show_default=True, help="Bound on the VEGAS iterations."),
         click.option("--seed", type=int, default=None, help="Random seed (default: 0)."),
+        click.option("--workers", type=click.IntRange(min=1), default=None,
+                     help="Threads working on integration units at once (default: one per "
+                          "CPU core on a CPU, 1 on a GPU); results do not depend on it."),
         dtype_option,
         device_option,
     ]
@@ -82,11 +85,12 @@ def _parse_defines(items) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def settings_from_options(opts: dict):
-    """:class:`RunSettings` from the shared options (run card first, options on top)."""
+def settings_from_options(opts: dict, device=None):
+    """:class:`RunSettings` from the shared options (run card first, options on top);
+    ``device`` picks the default number of worker threads."""
     from colliderax.generation.events.cuts import Cuts
     from colliderax.generation.events.scales import ScaleChoice
-    from colliderax.generation.integrate.run import DEFAULT_PDF, RunSettings
+    from colliderax.generation.integrate.run import DEFAULT_PDF, RunSettings, default_workers
     from colliderax.generation.model import ModelParameters
     from colliderax.io.run_card import read_run_card
 
@@ -143,6 +147,7 @@ def settings_from_options(opts: dict):
         precision=opts["precision"],
         seed=seed or 0,
         max_iterations=opts["max_iterations"],
+        workers=opts.get("workers") or default_workers(device),
     )
 
 
@@ -194,6 +199,7 @@ def summary_dict(result, prepared, dtype: str, device: str, wall: dict) -> dict:
         "settings": prepared.settings.describe(prepared.params),
         "dtype": dtype,
         "device": device,
+        "workers": prepared.settings.workers,
         "timing_s": wall,
         "version": __version__,
     }
@@ -226,8 +232,8 @@ def integrate(out, **opts):
     if out is not None and out.exists() and not out.is_dir():
         msg = f"--out {out} exists and is not a directory"
         raise InvalidInput(msg)
-    settings = settings_from_options(opts)
     dev = select_device(opts["device"])
+    settings = settings_from_options(opts, dev)
     import jax
 
     t0 = time.perf_counter()

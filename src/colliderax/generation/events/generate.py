@@ -17,12 +17,16 @@ keeps its adapted VEGAS grid and its σ_u. Generation then
 4. shuffles the events (units are generated one after another) and gives each the weight
    σ/N (MG5's convention for unweighted files, IDWTUP = 3).
 
-Ctrl-C stops generation and returns the events so far, flagged ``interrupted``.
+A unit's events are kept in tasks of at most 512, each with its own random streams (JAX key
+and NumPy generator from the seed, the unit and the task index), so ``workers`` threads can run
+tasks concurrently and the events are the same for any number of them. Ctrl-C stops generation
+and returns the events kept so far, dressed, flagged ``interrupted``.
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
 from dataclasses import dataclass
 
 import jax
@@ -44,7 +48,11 @@ from colliderax.generation.events.unweighting import (
     DEFAULT_TOLERANCE,
     max_weight,
 )
-from colliderax.generation.integrate.cross_section import parton_densities, sample_points
+from colliderax.generation.integrate.cross_section import (
+    map_units,
+    parton_densities,
+    sample_points,
+)
 from colliderax.generation.model.particles import PARTICLES_BY_NAME
 
 DRESS_CHUNK = 512  # kept points are dressed in chunks of this size (one compiled shape)
@@ -229,6 +237,62 @@ def run_info_for(prepared, xsec, n_events: int, per_sub_events: dict) -> RunInfo
     )
 
 
+EVENTS_PER_TASK = 512  # a unit's events are kept in tasks of at most this many (threads)
+
+
+@dataclass
+class _Kept:
+    """What one task of a unit's unweighting produced."""
+
+    batch: EventBatch | None
+    n_points: int
+    over: float
+    total: float
+
+
+def _presample(unit, ukey, batch: int, n_batches: int, tolerance: float):
+    """Fresh weighted points of a unit and the w_max they give."""
+    pre = [_to_numpy(sample_points(jax.random.fold_in(ukey, b), unit, batch))
+           for b in range(n_batches)]
+    pre = {k: np.concatenate([p[k] for p in pre]) for k in pre[0]}
+    return pre, max_weight(pre["weight"], tolerance)
+
+
+def _keep(prepared, unit, count: int, w_max: float, key, rng, batch: int, event_weight: float,
+          kernels: dict, stop: threading.Event, progress) -> _Kept:
+    """Keep ``count`` fresh points of a unit with probability min(1, w/w_max) and dress them."""
+    kept: list[dict] = []
+    n_kept = n_points = 0
+    over = total = 0.0
+    b = 0
+    while n_kept < count and not stop.is_set():
+        try:
+            points = _to_numpy(sample_points(jax.random.fold_in(key, b), unit, batch))
+        except KeyboardInterrupt:  # single-threaded: keep (and dress) what this task has
+            stop.set()
+            break
+        b += 1
+        w = points["weight"]
+        n_points += len(w)
+        over += float(np.sum(np.maximum(w - w_max, 0.0)))
+        total += float(np.sum(w))
+        keep = rng.random(len(w)) * w_max < w
+        take = np.flatnonzero(keep)[: count - n_kept]
+        if len(take):
+            kept.append({k: v[take] for k, v in points.items()})
+            n_kept += len(take)
+            if progress is not None:
+                progress(len(take))
+        if b > 10_000:
+            msg = "unweighting stalls: no point passes; is the cross section zero?"
+            raise InvalidInput(msg)
+    events = None
+    if kept:
+        merged = {k: np.concatenate([c[k] for c in kept]) for k in kept[0]}
+        events = _dress(prepared, unit, merged, rng, event_weight, unit.subprocess + 1, kernels)
+    return _Kept(events, n_points, over, total)
+
+
 def generate_events(
     prepared,
     xsec,
@@ -238,6 +302,7 @@ def generate_events(
     tolerance: float = DEFAULT_TOLERANCE,
     batch: int = 4096,
     presample_batches: int = 4,
+    workers: int = 1,
     progress=None,
 ) -> GeneratedEvents:
     """``n_events`` unweighted events of an integrated process.
@@ -250,6 +315,8 @@ def generate_events(
         tolerance: bound on the overweight fraction when choosing w_max.
         batch: points per compiled batch.
         presample_batches: batches per unit used to fix w_max.
+        workers: threads unweighting units concurrently (every unit has its own random
+            streams, so the events do not depend on it).
         progress: optional callback ``(n_new_events)``.
     """
     if n_events <= 0:
@@ -261,61 +328,56 @@ def generate_events(
     sigmas = np.array([max(u.sigma[0], 0.0) for u in units])
     # Multinomial split (what one run over the sum of all units gives; see allocate_events).
     counts = rng.multinomial(n_events, sigmas / sigmas.sum())
-    event_weight = xsec.sigma_pb / n_events
-    batches, references = [], []
-    n_points = 0
-    over_total = weight_total = 0.0
-    per_sub: dict[str, int] = {}
+    active = [i for i in range(len(units)) if counts[i] > 0]
+    ukeys = {i: jax.random.fold_in(key, i + 1) for i in active}
+    # Tasks of at most EVENTS_PER_TASK events, each with its own streams: the events do not
+    # depend on how many threads run them.
+    tasks = [(i, j, min(EVENTS_PER_TASK, int(counts[i]) - start))
+             for i in active for j, start in enumerate(range(0, int(counts[i]), EVENTS_PER_TASK))]
     kernels: dict = {}
+    stop = threading.Event()
+    presamples: dict[int, tuple] = {}
+    kept: dict[int, _Kept] = {}
+
+    def presample(n: int) -> None:
+        i = active[n]
+        presamples[i] = _presample(units[i], ukeys[i], batch, presample_batches, tolerance)
+
+    def keep(t: int) -> None:
+        i, j, count = tasks[t]
+        if stop.is_set():
+            return
+        task_key = jax.random.fold_in(ukeys[i], presample_batches + j)
+        task_rng = np.random.default_rng([seed, 0x6E6, i + 1, j])
+        kept[t] = _keep(prepared, units[i], count, presamples[i][1], task_key, task_rng, batch,
+                        xsec.sigma_pb / n_events, kernels, stop, progress)
+
     interrupted = False
     try:
-        for u_index, unit in enumerate(units):
-            if counts[u_index] == 0:
-                continue
-            ukey = jax.random.fold_in(key, u_index + 1)
-            pre = [_to_numpy(sample_points(jax.random.fold_in(ukey, b), unit, batch))
-                   for b in range(presample_batches)]
-            pre = {k: np.concatenate([p[k] for p in pre]) for k in pre[0]}
-            n_points += len(pre["weight"])
-            references.append((unit, pre))
-            w_max = max_weight(pre["weight"], tolerance)
-            kept: list[dict] = []
-            n_kept = 0
-            b = presample_batches
-            while n_kept < counts[u_index]:
-                points = _to_numpy(sample_points(jax.random.fold_in(ukey, b), unit, batch))
-                b += 1
-                w = points["weight"]
-                n_points += len(w)
-                over_total += float(np.sum(np.maximum(w - w_max, 0.0)))
-                weight_total += float(np.sum(w))
-                keep = rng.random(len(w)) * w_max < w
-                take = np.flatnonzero(keep)[: counts[u_index] - n_kept]
-                if len(take):
-                    kept.append({k: v[take] for k, v in points.items()})
-                    n_kept += len(take)
-                    if progress is not None:
-                        progress(len(take))
-                if b > presample_batches + 10_000:
-                    msg = "unweighting stalls: no point passes; is the cross section zero?"
-                    raise InvalidInput(msg)
-            merged = {k: np.concatenate([c[k] for c in kept]) for k in kept[0]}
-            batches.append(_dress(prepared, unit, merged, rng, event_weight,
-                                  unit.subprocess + 1, kernels))
-            name = prepared.compiled.subprocesses[unit.subprocess].name
-            per_sub[name] = per_sub.get(name, 0) + n_kept
+        map_units(presample, len(active), workers, stop)
+        map_units(keep, len(tasks), workers, stop)
     except KeyboardInterrupt:
         interrupted = True
+    done = [kept[t] for t in sorted(kept)]
+    batches = [r.batch for r in done if r.batch is not None]
     if not batches:
         msg = "generation was interrupted before any event was kept"
         raise KeyboardInterrupt(msg)
+    interrupted = interrupted or sum(len(b) for b in batches) < n_events
+    per_sub: dict[str, int] = {}
+    for t in sorted(kept):
+        if kept[t].batch is not None:
+            name = prepared.compiled.subprocesses[units[tasks[t][0]].subprocess].name
+            per_sub[name] = per_sub.get(name, 0) + len(kept[t].batch)
     events = concatenate(batches)
-    order = rng.permutation(len(events))
-    events = events[order]
-    total_pre = sum(len(p["weight"]) for _, p in references)
+    events = events[rng.permutation(len(events))]
     reference = concatenate([
-        _reference(unit, pre, len(pre["weight"])) for unit, pre in references
-    ]) if references and total_pre else None
+        _reference(units[i], pre, len(pre["weight"])) for i, (pre, _) in sorted(presamples.items())
+    ])
+    n_points = sum(len(pre["weight"]) for pre, _ in presamples.values())
+    n_points += sum(r.n_points for r in done)
+    over_total = sum(r.over for r in done)
+    weight_total = sum(r.total for r in done)
     return GeneratedEvents(
         events=events,
         run_info=run_info_for(prepared, xsec, n_events, per_sub),

@@ -18,13 +18,18 @@ full estimate Σ_c I_c ± sqrt(Σ_c V_c), combined over iterations with inverse-
 weights and χ²/dof, until the target relative precision or the iteration limit. Points are
 shared among channels in proportion to their standard deviations (the optimal allocation).
 Random numbers come from ``fold_in(key, iteration, channel)``: results are reproducible from
-the seed on any device (up to floating-point reassociation).
+the seed on any device (up to floating-point reassociation) and with any number of worker
+threads: the batches of one iteration are independent (each unit's grid is fixed until all
+its batches are in), so ``workers`` threads evaluate them concurrently (one per CPU core; XLA
+runs each thread's computations on its own core), and each unit sums its batches in order.
 """
 
 import dataclasses
 import math
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -407,54 +412,96 @@ def sample_points(key, unit: Unit, batch: int) -> PointBatch:
     return dataclasses.replace(points, weight=points.weight * jac)
 
 
-def run_unit(key, unit: Unit, n_batches: int, batch: int, *, adapt: bool, alpha: float = 1.5):
-    """``n_batches`` stratified batches of one unit: returns (mean, variance of the mean, new
-    grid) and re-allocates the unit's hypercube counts (VEGAS+)."""
-    strata, n_cubes = _strata_of(unit, batch)
-    counts = jnp.asarray(unit.counts)
-    s1 = s2 = bins = None
-    for b in range(n_batches):
-        x, jac, index, cube = _vegas_points(jax.random.fold_in(key, b), unit.grid, counts,
-                                            strata, batch)
-        w = unit.sample(x).weight * jac  # f J × n/(H n_h): its batch mean estimates σ
-        raw = w * (counts.shape[0] * counts[cube] / batch)  # f J
-        c1, c2 = _cube_sums(cube, raw, n_cubes)
-        s1, s2 = (c1, c2) if s1 is None else (s1 + c1, s2 + c2)
-        if adapt:
-            # Σ (fJ)² per bin, each point weighted by its cube's V_h/n_h (∝ w·fJ)
-            d = _bin_sums(unit.grid, index, w * raw)
-            bins = d if bins is None else bins + d
-    n_h = n_batches * np.asarray(unit.counts, dtype=float)
+def _batch_sums(key, unit: Unit, counts, strata: int, n_cubes: int, batch: int):
+    """One stratified batch of a unit: per-hypercube Σ fJ and Σ (fJ)², and the per-bin sums
+    that adapt the grid."""
+    x, jac, index, cube = _vegas_points(key, unit.grid, counts, strata, batch)
+    w = unit.sample(x).weight * jac  # f J × n/(H n_h): its batch mean estimates σ
+    raw = w * (counts.shape[0] * counts[cube] / batch)  # f J
+    c1, c2 = _cube_sums(cube, raw, n_cubes)
+    # Σ (fJ)² per bin, each point weighted by its cube's V_h/n_h (∝ w·fJ). Waiting for the
+    # result keeps one batch in flight per thread (queued batches hold their buffers).
+    return jax.block_until_ready((c1, c2, _bin_sums(unit.grid, index, w * raw)))
+
+
+def _adapt_unit(unit: Unit, sums: list, batch: int, alpha: float = 1.5):
+    """Combine a unit's batch sums (in batch order): its mean and variance of the mean; the
+    grid is refined and the hypercube counts re-allocated (VEGAS+)."""
+    n_cubes = len(unit.counts)
+    s1, s2, bins = sums[0]
+    for c1, c2, d in sums[1:]:
+        s1, s2, bins = s1 + c1, s2 + c2, bins + d
+    n_h = len(sums) * np.asarray(unit.counts, dtype=float)
     s1, s2 = np.asarray(s1), np.asarray(s2)
     mean_h = s1 / n_h
     var_h = np.maximum(s2 / n_h - mean_h**2, 0.0) * n_h / np.maximum(n_h - 1, 1)
     mean = float(np.sum(mean_h) / n_cubes)
     var = float(np.sum(var_h / n_h) / n_cubes**2)
-    grid = unit.grid
-    if adapt and s2.sum() > 0:
-        grid = _refine(unit.grid, bins, alpha)
+    if s2.sum() > 0:
+        unit.grid = _refine(unit.grid, bins, alpha)
         unit.counts = allocate_strata(var_h, batch)
-    return mean, var, grid
+    unit.sigma_point = math.sqrt(var * len(sums) * batch)
+    return mean, var
 
 
-def _iteration(key, it, units, n_subprocesses, budget, batch):
+def map_units(fn, n_units: int, workers: int, stop: threading.Event | None = None) -> list:
+    """``[fn(0), …, fn(n_units − 1)]``, on ``workers`` threads when more than one.
+
+    Each call must touch only its own unit. Results come back in unit order. On Ctrl-C (which
+    reaches the main thread only) the calls not yet started are cancelled, ``stop`` is set for
+    the running ones to wind down, they are waited for, and KeyboardInterrupt is re-raised.
+    """
+    if workers <= 1 or n_units <= 1:
+        return [fn(i) for i in range(n_units)]
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="colliderax-unit")
+    try:
+        futures = [pool.submit(fn, i) for i in range(n_units)]
+        return [f.result() for f in futures]
+    except KeyboardInterrupt:
+        if stop is not None:
+            stop.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _adapting_pass(key, it: int, units, n_batches: list[int], batch: int, workers: int):
+    """Every unit's batches of one iteration (spread over ``workers`` threads), then each unit
+    adapts: returns ``[(mean, variance of the mean)]`` per unit."""
+    plans = []
+    for u_index, unit in enumerate(units):
+        strata, n_cubes = _strata_of(unit, batch)
+        plans.append((jax.random.fold_in(jax.random.fold_in(key, it), u_index),
+                      jnp.asarray(unit.counts), strata, n_cubes))
+    tasks = [(u, b) for u in range(len(units)) for b in range(n_batches[u])]
+
+    def run(t):
+        u, b = tasks[t]
+        k, counts, strata, n_cubes = plans[u]
+        return _batch_sums(jax.random.fold_in(k, b), units[u], counts, strata, n_cubes, batch)
+
+    sums = map_units(run, len(tasks), workers)
+    per_unit: list[list] = [[] for _ in units]
+    for (u, _), result in zip(tasks, sums, strict=True):
+        per_unit[u].append(result)
+    return [_adapt_unit(unit, s, batch) for unit, s in zip(units, per_unit, strict=True)]
+
+
+def _iteration(key, it, units, n_subprocesses, budget, batch, workers):
     """One iteration over all units, points shared by the units' standard deviations."""
     sigmas = np.array([u.sigma_point for u in units])
     n_units = len(units)
     share = sigmas / sigmas.sum() if sigmas.sum() > 0 else np.full(n_units, 1 / n_units)
-    total, variance, n_eval = 0.0, 0.0, 0
+    n_batches = [max(1, round(share[i] * budget / batch)) for i in range(n_units)]
+    results = _adapting_pass(key, it, units, n_batches, batch, workers)
+    total, variance = 0.0, 0.0
     sub_totals = np.zeros((n_subprocesses, 2))
-    for u_index, unit in enumerate(units):
-        n_batches = max(1, round(share[u_index] * budget / batch))
-        k = jax.random.fold_in(jax.random.fold_in(key, it), u_index)
-        mean, var, unit.grid = run_unit(k, unit, n_batches, batch, adapt=True)
-        unit.sigma_point = math.sqrt(var * n_batches * batch)
+    for unit, (mean, var) in zip(units, results, strict=True):
         unit.history.append((mean, var))
         total += mean
         variance += var
         sub_totals[unit.subprocess] += (mean, var)
-        n_eval += n_batches * batch
-    return total, variance, sub_totals, n_eval
+    return total, variance, sub_totals, sum(n_batches) * batch
 
 
 def integrate(
@@ -469,6 +516,7 @@ def integrate(
     max_iterations: int = 20,
     min_iterations: int = 3,
     points_per_iteration: int | None = None,
+    workers: int = 1,
     progress=None,
 ) -> CrossSection:
     """Integrate every unit: warm-up, then iterations until ``precision`` (relative).
@@ -484,6 +532,8 @@ def integrate(
         max_iterations, min_iterations: bounds on the combined iterations.
         points_per_iteration: points shared among units per iteration (default
             4 batches per unit).
+        workers: threads evaluating units concurrently (use the number of CPU cores; the
+            result does not depend on it).
         progress: optional callback ``(iteration, value, error)``.
     """
     if not 0 < precision < 1:
@@ -493,17 +543,14 @@ def integrate(
     budget = points_per_iteration or 4 * batch * len(units)
     n_eval = 0
     for it in range(warmup):
-        for u_index, unit in enumerate(units):
-            k = jax.random.fold_in(jax.random.fold_in(key, it), u_index)
-            _, var, unit.grid = run_unit(k, unit, warmup_batches, batch, adapt=True)
-            unit.sigma_point = math.sqrt(var * warmup_batches * batch)
-            n_eval += warmup_batches * batch
+        _adapting_pass(key, it, units, [warmup_batches] * len(units), batch, workers)
+        n_eval += len(units) * warmup_batches * batch
     history, per_sub_history = [], []
     interrupted = False
     try:
         for it in range(warmup, warmup + max_iterations):
             total, variance, sub_totals, n = _iteration(key, it, units, len(subprocesses),
-                                                        budget, batch)
+                                                        budget, batch, workers)
             n_eval += n
             history.append((total, variance))
             per_sub_history.append(sub_totals)

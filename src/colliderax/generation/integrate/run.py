@@ -9,6 +9,7 @@ convention for it, dynamical scale choice −1, MG5's default generation cuts.
 """
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 
 import jax
@@ -63,6 +64,8 @@ class RunSettings:
         seed: the run's random seed.
         max_iterations: bound on the combined VEGAS iterations.
         batch: points per compiled batch (None: :func:`default_batch`).
+        workers: threads integrating units concurrently (see :func:`default_workers`); the
+            results do not depend on it.
     """
 
     process: str
@@ -81,6 +84,7 @@ class RunSettings:
     seed: int = 0
     max_iterations: int = 20
     batch: int | None = None
+    workers: int = 1
 
     def __post_init__(self):
         if self.pdf_scheme not in SCHEMES:
@@ -217,6 +221,18 @@ def default_batch() -> int:
     return 1024 if jax.default_backend() == "cpu" else 65536
 
 
+def default_workers(device=None) -> int:
+    """Threads for integration and unweighting: one per available CPU core on CPUs (each
+    thread's computations run on their own core), 1 on accelerators."""
+    platform = device.platform if device is not None else jax.default_backend()
+    if platform != "cpu":
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def compute_cross_section(prepared: Prepared, *, progress=None) -> CrossSection:
     """Integrate a prepared run to its target precision."""
     s = prepared.settings
@@ -227,6 +243,7 @@ def compute_cross_section(prepared: Prepared, *, progress=None) -> CrossSection:
         precision=s.precision,
         batch=s.batch or default_batch(),
         max_iterations=s.max_iterations,
+        workers=s.workers,
         progress=progress,
     )
 
@@ -245,5 +262,7 @@ __all__ = [
     "RunSettings",
     "alpha_s_at",
     "compute_cross_section",
+    "default_batch",
+    "default_workers",
     "prepare",
 ]
