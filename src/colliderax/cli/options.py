@@ -27,3 +27,13 @@ def enable_precision(dtype: str) -> None:
         from colliderax.core.dtypes import enable_x64
 
         enable_x64()
+
+
+def load_cli_geometry(name_or_path: str, bfield: float | None):
+    """The ``--geometry`` of a tracker command: a TrackML ``detectors.csv[.gz]`` (in ``--bfield``
+    tesla, default 2 T as in TrackML) or a shipped name / TOML file (its own field)."""
+    from colliderax.detector import load_geometry, load_trackml_detectors
+
+    if name_or_path.endswith((".csv", ".csv.gz")):
+        return load_trackml_detectors(name_or_path, bz=2.0 if bfield is None else bfield)
+    return load_geometry(name_or_path)

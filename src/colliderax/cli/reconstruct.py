@@ -19,21 +19,13 @@ from pathlib import Path
 import click
 import numpy as np
 
-from colliderax.cli.options import device_option, enable_precision
+from colliderax.cli.options import device_option, enable_precision, load_cli_geometry
 from colliderax.core.progress import progress_bar
 
 logger = logging.getLogger("colliderax.cli")
 
 SUMMARY_NAME = "summary.json"
 METRICS_NAME = "metrics.json"
-
-
-def _load_geometry(name_or_path: str, bfield: float | None):
-    from colliderax.detector import load_geometry, load_trackml_detectors
-
-    if name_or_path.endswith((".csv", ".csv.gz")):
-        return load_trackml_detectors(name_or_path, bz=2.0 if bfield is None else bfield)
-    return load_geometry(name_or_path)
 
 
 def _output_names(event_id: int, single: bool) -> tuple[str, str]:
@@ -99,7 +91,7 @@ def reconstruct(method, geometry, bfield, input_path, out, max_events, checkpoin
     from colliderax.tracking.pipeline import reconstruct_event, track_table
 
     dev = select_device(device)
-    geo = _load_geometry(geometry, bfield)
+    geo = load_cli_geometry(geometry, bfield)
     bz = geo.bz if bfield is None else bfield
     gnn_model = None
     if method == "gnn":
@@ -270,7 +262,7 @@ def train(input_paths, geometry, bfield, out, steps, hidden, iterations, learnin
     from colliderax.tracking import gnn
     from colliderax.tracking.hits import prepare_hits
 
-    geo = _load_geometry(geometry, bfield)
+    geo = load_cli_geometry(geometry, bfield)
     events = []
     for path in input_paths:
         directory, ids = event_ids(path)

@@ -23,7 +23,7 @@ from typing import Any
 import click
 import numpy as np
 
-from colliderax.cli.options import device_option, enable_precision
+from colliderax.cli.options import device_option, enable_precision, load_cli_geometry
 from colliderax.core.progress import progress_bar
 
 logger = logging.getLogger("colliderax.cli")
@@ -65,14 +65,6 @@ def _check_out_dir(out: Path, overwrite: bool) -> None:
     except OSError as exc:
         msg = f"--out {out}: cannot write in {probe_dir} ({exc.strerror or exc})"
         raise OutputError(msg) from exc
-
-
-def _load_geometry(name_or_path: str, bfield: float | None):
-    from colliderax.detector import load_geometry, load_trackml_detectors
-
-    if name_or_path.endswith((".csv", ".csv.gz")):
-        return load_trackml_detectors(name_or_path, bz=2.0 if bfield is None else bfield)
-    return load_geometry(name_or_path)
 
 
 def _versions() -> dict[str, str | None]:
@@ -246,7 +238,7 @@ def simulate(process, lhe, gun_n, pileup, events, geometry, bfield, out, seed, f
     from colliderax.detector.sources import LuminousRegion, SourceExhausted, pythia_source
 
     dev = select_device(device)
-    geo = _load_geometry(geometry, bfield)
+    geo = load_cli_geometry(geometry, bfield)
     field = geo.bz if bfield is None else bfield
     root = jax.random.key(seed)
     k_source, k_sim = jax.random.split(root)
