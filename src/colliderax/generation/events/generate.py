@@ -49,7 +49,7 @@ from colliderax.generation.events.unweighting import (
     max_weight,
 )
 from colliderax.generation.integrate.cross_section import (
-    map_units,
+    map_tasks,
     parton_densities,
     sample_points,
 )
@@ -315,8 +315,8 @@ def generate_events(
         tolerance: bound on the overweight fraction when choosing w_max.
         batch: points per compiled batch.
         presample_batches: batches per unit used to fix w_max.
-        workers: threads unweighting units concurrently (every unit has its own random
-            streams, so the events do not depend on it).
+        workers: threads running unweighting tasks concurrently (every task has its own
+            random streams, so the events do not depend on it).
         progress: optional callback ``(n_new_events)``.
     """
     if n_events <= 0:
@@ -354,8 +354,8 @@ def generate_events(
 
     interrupted = False
     try:
-        map_units(presample, len(active), workers, stop)
-        map_units(keep, len(tasks), workers, stop)
+        map_tasks(presample, len(active), workers, stop)
+        map_tasks(keep, len(tasks), workers, stop)
     except KeyboardInterrupt:
         interrupted = True
     done = [kept[t] for t in sorted(kept)]

@@ -444,18 +444,19 @@ def _adapt_unit(unit: Unit, sums: list, batch: int, alpha: float = 1.5):
     return mean, var
 
 
-def map_units(fn, n_units: int, workers: int, stop: threading.Event | None = None) -> list:
-    """``[fn(0), …, fn(n_units − 1)]``, on ``workers`` threads when more than one.
+def map_tasks(fn, n_tasks: int, workers: int, stop: threading.Event | None = None) -> list:
+    """``[fn(0), …, fn(n_tasks − 1)]``, on ``workers`` threads when more than one.
 
-    Each call must touch only its own unit. Results come back in unit order. On Ctrl-C (which
-    reaches the main thread only) the calls not yet started are cancelled, ``stop`` is set for
-    the running ones to wind down, they are waited for, and KeyboardInterrupt is re-raised.
+    Tasks may read shared state but must not write what another task reads. Results come back
+    in task order. On Ctrl-C (which reaches the main thread only) the tasks not yet started are
+    cancelled, ``stop`` is set for the running ones to wind down, they are waited for, and
+    KeyboardInterrupt is re-raised.
     """
-    if workers <= 1 or n_units <= 1:
-        return [fn(i) for i in range(n_units)]
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="colliderax-unit")
+    if workers <= 1 or n_tasks <= 1:
+        return [fn(i) for i in range(n_tasks)]
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="colliderax-task")
     try:
-        futures = [pool.submit(fn, i) for i in range(n_units)]
+        futures = [pool.submit(fn, i) for i in range(n_tasks)]
         return [f.result() for f in futures]
     except KeyboardInterrupt:
         if stop is not None:
@@ -480,7 +481,7 @@ def _adapting_pass(key, it: int, units, n_batches: list[int], batch: int, worker
         k, counts, strata, n_cubes = plans[u]
         return _batch_sums(jax.random.fold_in(k, b), units[u], counts, strata, n_cubes, batch)
 
-    sums = map_units(run, len(tasks), workers)
+    sums = map_tasks(run, len(tasks), workers)
     per_unit: list[list] = [[] for _ in units]
     for (u, _), result in zip(tasks, sums, strict=True):
         per_unit[u].append(result)
@@ -532,8 +533,8 @@ def integrate(
         max_iterations, min_iterations: bounds on the combined iterations.
         points_per_iteration: points shared among units per iteration (default
             4 batches per unit).
-        workers: threads evaluating units concurrently (use the number of CPU cores; the
-            result does not depend on it).
+        workers: threads evaluating the batches of an iteration concurrently (use the number
+            of CPU cores; the result does not depend on it).
         progress: optional callback ``(iteration, value, error)``.
     """
     if not 0 < precision < 1:
