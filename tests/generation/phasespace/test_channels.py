@@ -61,7 +61,18 @@ def test_massless_channels_integrate_to_the_analytic_volume():
         _check_kinematics(p, w, sqrts, [0.0] * 3)
 
 
-@pytest.mark.parametrize("process", ["g g > t t~ g", "u u~ > t t~ g"])
+def test_every_diagram_without_a_four_point_vertex_is_a_channel():
+    params = ModelParameters()
+    # q q > t t~ q q has three fermion lines, so no diagram can hold a four-gluon vertex:
+    # all 14 of MG5's diagrams are channels (regression: leg numbers were once mistaken
+    # for four-point vertices in 2 → 4 processes, leaving no channel at all).
+    (sub,) = compile_matrix_element("u u > t t~ u u", params).subprocesses
+    assert sub.n_diagrams == 14
+    assert sum(sub.channel_diagrams) == 14
+    assert len(channels_for(sub, params)) == 14
+
+
+@pytest.mark.parametrize("process", ["g g > t t~ g", "u u~ > t t~ g", "u u > t t~ u u"])
 def test_massive_channels_match_rambo(process):
     params = ModelParameters()
     (sub,) = compile_matrix_element(process, params).subprocesses

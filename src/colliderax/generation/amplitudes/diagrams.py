@@ -56,6 +56,7 @@ def build_diagrams(
     walk = Enumerator(graph, vertices, **bounds)
     topology: dict[int, tuple] = {c.id: ("leg", c.leg) for c in graph.currents}
     lines: dict[int, frozenset] = {c.id: frozenset() for c in graph.currents}
+    has_quartic: dict[int, bool] = {c.id: False for c in graph.currents}
     for mask in walk.masks():
         for vx, open_slot, parent, slots, kids, qcd, qed in walk.joins(mask):
             open_end, closed, sign = _join(kids, vx, slots)
@@ -70,6 +71,7 @@ def build_diagrams(
             quartic = "4" if len(vx.particles) == 4 else ""
             topology[cur.id] = (_group(vx) + quartic, *(topology[c.id] for c in kids))
             lines[cur.id] = frozenset().union(*(lines[c.id] for c in kids)) | {(mask, parent)}
+            has_quartic[cur.id] = bool(quartic) or any(has_quartic[c.id] for c in kids)
     diagram_of_flow: list[int] = []
     numbers: dict[tuple, int] = {}
     quartic: list[bool] = []
@@ -81,7 +83,7 @@ def build_diagrams(
         topo = (_group(vx), *sorted(repr(topology[c.id]) for c in members[:-1]))
         if topo not in numbers:
             numbers[topo] = len(numbers)
-            quartic.append(len(vx.particles) == 4 or "4" in repr(topo))
+            quartic.append(len(vx.particles) == 4 or any(has_quartic[c.id] for c in members))
             propagators.append(frozenset().union(*(lines[c.id] for c in members)))
         diagram_of_flow.append(numbers[topo])
     return Diagrams(prune(graph), diagram_of_flow, quartic, propagators)
