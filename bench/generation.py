@@ -66,6 +66,8 @@ def main() -> None:
     parser.add_argument("--device", choices=["cpu", "gpu"], default=None)
     parser.add_argument("--workers", type=int, default=1,
                         help="threads (one per core; pin the cores with taskset)")
+    parser.add_argument("--runs", nargs="+", choices=["cold", "warm"], default=["cold", "warm"],
+                        help="cold only for long jobs such as ttjj")
     parser.add_argument("--append", action="store_true")
     args = parser.parse_args()
     enable_x64()
@@ -81,6 +83,8 @@ def main() -> None:
                                            workers=args.workers))
             build = time.perf_counter() - t0
             for label, seed in (("cold", 1), ("warm", 2)):
+                if label not in args.runs:
+                    continue
                 xsec, generated, (t_int, t_unw, t_out) = one_run(
                     prepared, args.events, seed, batch, Path(tmp), args.workers)
                 total = t_int + t_unw + t_out + (build if label == "cold" else 0.0)

@@ -103,7 +103,7 @@ def test_integrate_reads_an_mg5_run_card(tmp_path, capsys):
     from colliderax.io.run_card import RunCard, write_run_card
 
     card = RunCard().with_values(lpp1=0, lpp2=0, ebeam1=100.0, ebeam2=100.0, ptl=0, etal=-1,
-                                 drll=0, iseed=7, dynamical_scale_choice=4)
+                                 drll=0, iseed=7, dynamical_scale_choice=4, sde_strategy=1)
     write_run_card(card, tmp_path / "run_card.dat")
     code, _, _ = run(["integrate", "e+ e- > mu+ mu-", "--run-card", str(tmp_path / "run_card.dat"),
                       "--precision", "0.01", "--out", str(tmp_path / "out")], capsys)
@@ -114,3 +114,15 @@ def test_integrate_reads_an_mg5_run_card(tmp_path, capsys):
     assert settings["seed"] == 7
     assert settings["cuts"]["ptl"] == 0.0
     assert settings["scale"]["kind"] == "mg5:4"
+    assert settings["channel_weights"] == "amplitudes"
+
+
+def test_integrate_rejects_an_unknown_sde_strategy(tmp_path, capsys):
+    from colliderax.io.run_card import RunCard, write_run_card
+
+    write_run_card(RunCard().with_values(sde_strategy=3), tmp_path / "run_card.dat")
+    code, _, err = run(["integrate", "p p > t t~", "--run-card", str(tmp_path / "run_card.dat")],
+                       capsys)
+    assert code == 2
+    assert "sde_strategy" in err
+    assert len(err.strip().splitlines()) == 1

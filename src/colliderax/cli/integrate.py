@@ -49,6 +49,10 @@ def run_options(function):
         click.option("--max-iterations", type=click.IntRange(min=1), default=20,
                      show_default=True, help="Bound on the VEGAS iterations."),
         click.option("--seed", type=int, default=None, help="Random seed (default: 0)."),
+        click.option("--channel-weights", type=click.Choice(["amplitudes", "propagators"]),
+                     default=None,
+                     help="Multichannel weights: per-diagram |amplitude|² or propagator "
+                          "denominators (default: propagators; MG5 sde_strategy 1 / 2)."),
         click.option("--workers", type=click.IntRange(min=1), default=None,
                      help="Threads working on integration units at once (default: one per "
                           "CPU core on a CPU, 1 on a GPU); results do not depend on it."),
@@ -101,6 +105,7 @@ def settings_from_options(opts: dict, device=None):
     seed = opts["seed"]
     cuts = Cuts.none() if opts["no_cuts"] else Cuts()
     scale = ScaleChoice()
+    channel_weights = RunSettings.channel_weights
     if card is not None:
         if sqrts is None:
             sqrts = card.ebeam1 + card.ebeam2
@@ -115,6 +120,10 @@ def settings_from_options(opts: dict, device=None):
         if not opts["no_cuts"]:
             cuts = Cuts.from_run_card(card)
         scale = ScaleChoice.from_run_card(card)
+        channel_weights = {1: "amplitudes", 2: "propagators"}.get(card.sde_strategy)
+        if channel_weights is None:
+            msg = f"run card sde_strategy = {card.sde_strategy}: use 1 (amplitudes) or 2"
+            raise InvalidInput(msg)
     if sqrts is None:
         msg = "give the collision energy with --sqrts E (GeV) or a --run-card"
         raise InvalidInput(msg)
@@ -148,6 +157,7 @@ def settings_from_options(opts: dict, device=None):
         seed=seed or 0,
         max_iterations=opts["max_iterations"],
         workers=opts.get("workers") or default_workers(device),
+        channel_weights=opts.get("channel_weights") or channel_weights,
     )
 
 

@@ -51,6 +51,8 @@ class RunCard:
     dynamical_scale_choice: int = -1
     scalefact: float = 1.0
     ickkw: int = 0
+    # --- integration --------------------------------------------------------------------
+    sde_strategy: int = 2
     # --- generation cuts --------------------------------------------------------------
     bwcutoff: float = 15.0
     cut_decays: bool = False

@@ -53,15 +53,23 @@ from colliderax.generation.model.particles import PARTICLES_BY_NAME
 from colliderax.generation.pdf import fx
 from colliderax.generation.phasespace.channels import (
     Channel,
+    ChannelShape,
+    ChannelValues,
     channels_for,
-    generate,
+    generate_shaped,
     sample_invariant,
+    split_channel,
 )
 
 #: (ħc)² in pb GeV² (CODATA/PDG): 1 GeV⁻² = 3.893793721e8 pb.
 CONV_PB = 0.3893793721e9
 
 BEAMS = {"pp": (2212, 2212), "ppbar": (2212, -2212), "ee": (-11, 11)}
+
+#: Multichannel weights: ``"amplitudes"``, Σ_hel |A_d|² per diagram (MadEvent's original
+#: single-diagram enhancement, one more amplitude evaluation per point); ``"propagators"``,
+#: products of propagator denominators (only invariants per point).
+CHANNEL_WEIGHTS = ("amplitudes", "propagators")
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,7 @@ class Physics:
             (bounds ŝ from below).
         flavour_class: ``pdgs → key``: flavour assignments of one subprocess with different
             keys (e.g. b and light quarks for cuts) get their own integrands.
+        channel_weights: how |M|² is split among the channels (see :data:`CHANNEL_WEIGHTS`).
     """
 
     beams: Beams
@@ -121,6 +130,13 @@ class Physics:
     cuts: Callable
     min_pt: Callable = field(default=lambda pdgs: (0.0,) * (len(pdgs) - 2))
     flavour_class: Callable = field(default=lambda pdgs: ())
+    channel_weights: str = "propagators"
+
+    def __post_init__(self):
+        if self.channel_weights not in CHANNEL_WEIGHTS:
+            msg = (f"unknown channel weights {self.channel_weights!r}: use one of "
+                   f"{', '.join(CHANNEL_WEIGHTS)}")
+            raise InvalidInput(msg)
 
 
 @dataclass(frozen=True)
@@ -258,7 +274,8 @@ def build_units(compiled, physics: Physics, params, *, n_bins: int = 64) -> tupl
         for members in classes.values():
             member_pdgs = tuple(PARTICLES_BY_NAME[x].pdg for x in members[0])
             sqrt_shat_min = _sqrt_shat_min(" ".join(members[0]), member_pdgs, masses, physics)
-            weight_fn = _make_weight(sub, tuple(members), physics, channels, member_pdgs)
+            weight_fn = _make_weight(sub, tuple(members), physics, channels, member_pdgs,
+                                     params)
             for c_index, channel in enumerate(channels):
                 dim = channel.dim + (2 if beams.has_pdfs else 0)
                 sample = _make_sampler(channel, c_index, beams, sqrt_shat_min, weight_fn)
@@ -287,7 +304,73 @@ def _sqrt_shat_min(name, pdgs, masses, physics: Physics) -> float:
     return value
 
 
-def _make_weight(sub, members, physics: Physics, channels, pdgs):
+def _amplitude_enhancement(sub, channels):
+    """MadEvent's single-diagram enhancement: channel c gets Σ_{d∈c} |A_d|² / Σ_d |A_d|²
+    (d over the diagrams that are channels), from the per-diagram amplitudes."""
+    membership = np.zeros((len(channels), sub.n_diagrams))
+    for c, ch in enumerate(channels):
+        membership[c, list(ch.diagrams)] = 1.0
+    channel_mask = jnp.asarray(membership.sum(axis=0))
+    membership = jnp.asarray(membership)
+
+    def enhance(p, channel):
+        dw = sub._diagrams()[0](p)
+        return dw @ membership[channel] / jnp.maximum(dw @ channel_mask, 1e-300)
+
+    return enhance
+
+
+def _propagator_enhancement(sub, channels, params):
+    """Channel c gets α_c / Σ_c' α_c' with α_c = Π_lines 1/|q² − M² + iMΓ|² over the internal
+    lines of its diagrams (the propagator-denominator weights of Mattelaer and Ostrolenk,
+    arXiv:2102.00773, MG5's ``sde_strategy = 2``): no amplitude beyond |M|² is evaluated.
+
+    Lines are identified by the external legs on one side (all counted as incoming), so
+    q = Σ_{k∈line, initial} p_k − Σ_{k∈line, final} p_k.
+    """
+    n_legs = len(sub.particles)
+    lines: dict[tuple, int] = {}
+    uses = []
+    for ch in channels:
+        row = []
+        for mask, particle in sub.diagram_propagators[ch.diagrams[0]]:
+            key = (mask, params.value(particle.mass), params.value(particle.width))
+            row.append(lines.setdefault(key, len(lines)))
+        uses.append(row)
+    signs = np.zeros((len(lines), n_legs))
+    mass2 = np.zeros(len(lines))
+    mass_width2 = np.zeros(len(lines))
+    for (mask, mass, width), k in lines.items():
+        for leg in range(n_legs):
+            if mask >> leg & 1:
+                signs[k, leg] = 1.0 if leg < sub.n_initial else -1.0
+        mass2[k], mass_width2[k] = mass**2, (mass * width) ** 2
+    counts = np.zeros((len(channels), len(lines)))
+    for c, row in enumerate(uses):
+        for k in row:
+            counts[c, k] += 1.0
+    signs, counts = jnp.asarray(signs), jnp.asarray(counts)
+    metric = jnp.asarray([1.0, -1.0, -1.0, -1.0])
+
+    def enhance(p, channel):
+        q = jnp.einsum("kl,nlm->nkm", signs.astype(p.dtype), p)
+        q2 = jnp.sum(q * q * metric.astype(p.dtype), axis=-1)
+        log_den = jnp.log(jnp.maximum((q2 - mass2) ** 2 + mass_width2, 1e-300))
+        log_alpha = -log_den @ counts.T.astype(p.dtype)  # [N, channels]
+        return jax.nn.softmax(log_alpha, axis=-1)[:, channel]
+
+    return enhance
+
+
+def channel_enhancement(sub, channels, params, kind: str):
+    """``(p [N, n, 4], c) → [N]``: the share of |M|² that channel c integrates (the shares of
+    all channels add up to 1), by :data:`CHANNEL_WEIGHTS` ``kind``."""
+    if kind == "propagators":
+        return _propagator_enhancement(sub, channels, params)
+    return _amplitude_enhancement(sub, channels)
+
+
+def _make_weight(sub, members, physics: Physics, channels, pdgs, params):
     beams = physics.beams
     flavours = _member_partons(members) if beams.has_pdfs else None
     k = sub.alpha_s_power
@@ -297,12 +380,8 @@ def _make_weight(sub, members, physics: Physics, channels, pdgs):
             "factored out; fix the order with QCD=n in the process or use a fixed --alpha-s"
         )
         raise InvalidInput(msg)
-    sde = len(channels) > 1
-    membership = np.zeros((len(channels), sub.n_diagrams if sde else 1))
-    for c, ch in enumerate(channels):
-        membership[c, list(ch.diagrams)] = 1.0
-    channel_mask = membership.sum(axis=0)
-    membership = jnp.asarray(membership)
+    enhance = (channel_enhancement(sub, channels, params, physics.channel_weights)
+               if len(channels) > 1 else None)
     scales = physics.scales(pdgs)
     cuts = physics.cuts(pdgs)
 
@@ -315,10 +394,8 @@ def _make_weight(sub, members, physics: Physics, channels, pdgs):
             me = me * (a_s / physics.alpha_s_model) ** k
         else:
             a_s = jnp.full_like(mu_r, physics.alpha_s_model)
-        if sde:
-            dw = sub._diagrams()[0](p)
-            enhance = dw @ membership[channel] / jnp.maximum(dw @ channel_mask, 1e-300)
-            me = me * enhance
+        if enhance is not None:
+            me = me * enhance(p, channel)
         if flavours is not None:
             me = me * jnp.sum(parton_densities(
                 physics, flavours[0][:, None], flavours[1][:, None], x1[None, :], x2[None, :],
@@ -330,40 +407,48 @@ def _make_weight(sub, members, physics: Physics, channels, pdgs):
     return jax.jit(weight)
 
 
+@partial(jax.jit, static_argnums=(0, 1, 2))
+def _phase_space(shape: ChannelShape, sqrts: float, has_pdfs: bool, values: ChannelValues,
+                 sqrt_shat_min, u):
+    """Lab-frame momenta ``[N, n, 4]``, x₁, x₂ and the phase-space Jacobian of points u of a
+    channel; compiled once per channel shape (the channel's numbers are arguments)."""
+    n = u.shape[0]
+    s = sqrts**2
+    values = values.cast(u.dtype)
+    sqrt_shat_min = sqrt_shat_min.astype(u.dtype)
+    if has_pdfs:
+        shat, jac_s = sample_invariant(u[:, 0], sqrt_shat_min**2, s, shape.shat_line, values)
+        tau = shat / s
+        half_log = -0.5 * jnp.log(tau)
+        y = (2.0 * u[:, 1] - 1.0) * half_log
+        jac = jac_s / s * 2.0 * half_log
+        u = u[:, 2:]
+    else:
+        shat = jnp.full(n, s, dtype=u.dtype)
+        y = jnp.zeros(n, dtype=u.dtype)
+        tau = jnp.ones(n, dtype=u.dtype)
+        jac = jnp.ones(n, dtype=u.dtype)
+    sqrt_shat = jnp.sqrt(shat)
+    final, ps_weight = generate_shaped(shape, values, u, sqrt_shat)
+    half = 0.5 * sqrt_shat
+    zero = jnp.zeros_like(half)
+    initial = jnp.stack(
+        [jnp.stack([half, zero, zero, half], -1), jnp.stack([half, zero, zero, -half], -1)], 1
+    )
+    p = _boost_z(jnp.concatenate([initial, final], 1), y)
+    x1 = jnp.sqrt(tau) * jnp.exp(y)
+    x2 = jnp.sqrt(tau) * jnp.exp(-y)
+    return p, x1, x2, jac * ps_weight
+
+
 def _make_sampler(channel: Channel, c_index: int, beams: Beams, sqrt_shat_min, weight_fn):
-    s = beams.sqrts**2
-
-    def phase_space(u):
-        n = u.shape[0]
-        if beams.has_pdfs:
-            shat, jac_s = sample_invariant(u[:, 0], sqrt_shat_min**2, s, channel.shat_line)
-            tau = shat / s
-            half_log = -0.5 * jnp.log(tau)
-            y = (2.0 * u[:, 1] - 1.0) * half_log
-            jac = jac_s / s * 2.0 * half_log
-            u = u[:, 2:]
-        else:
-            shat = jnp.full(n, s, dtype=u.dtype)
-            y = jnp.zeros(n, dtype=u.dtype)
-            tau = jnp.ones(n, dtype=u.dtype)
-            jac = jnp.ones(n, dtype=u.dtype)
-        sqrt_shat = jnp.sqrt(shat)
-        final, ps_weight = generate(channel, u, sqrt_shat)
-        half = 0.5 * sqrt_shat
-        zero = jnp.zeros_like(half)
-        initial = jnp.stack(
-            [jnp.stack([half, zero, zero, half], -1), jnp.stack([half, zero, zero, -half], -1)],
-            1,
-        )
-        p = _boost_z(jnp.concatenate([initial, final], 1), y)
-        x1 = jnp.sqrt(tau) * jnp.exp(y)
-        x2 = jnp.sqrt(tau) * jnp.exp(-y)
-        return p, x1, x2, jac * ps_weight
-
-    phase_space = jax.jit(phase_space)
+    shape, values = split_channel(channel)
+    values = values.cast(jnp.result_type(float))
+    sqrt_shat_min = jnp.asarray(sqrt_shat_min, dtype=values.leg_masses.dtype)
 
     def sample(u):
-        p, x1, x2, jac = phase_space(u)
+        p, x1, x2, jac = _phase_space(shape, beams.sqrts, beams.has_pdfs, values,
+                                      sqrt_shat_min, u)
         w, mu_r, mu_f1, mu_f2, a_s = weight_fn(p, x1, x2, jac, c_index)
         return PointBatch(p, x1, x2, mu_r, mu_f1, mu_f2, a_s, w)
 

@@ -66,6 +66,8 @@ class RunSettings:
         batch: points per compiled batch (None: :func:`default_batch`).
         workers: threads integrating units concurrently (see :func:`default_workers`); the
             results do not depend on it.
+        channel_weights: how the multichannel integrand splits |M|² among the channels
+            (:data:`cross_section.CHANNEL_WEIGHTS`).
     """
 
     process: str
@@ -85,6 +87,7 @@ class RunSettings:
     max_iterations: int = 20
     batch: int | None = None
     workers: int = 1
+    channel_weights: str = "propagators"
 
     def __post_init__(self):
         if self.pdf_scheme not in SCHEMES:
@@ -132,6 +135,7 @@ class RunSettings:
             "scale": self.scale.describe(),
             "cuts": self.cuts.describe(),
             "precision": self.precision,
+            "channel_weights": self.channel_weights,
             "seed": self.seed,
             "model_parameters": dataclasses.asdict(params),
         }
@@ -211,6 +215,7 @@ def prepare(settings: RunSettings, *, dtype: str = "float64") -> Prepared:
         cuts=cut_fn,
         min_pt=_min_pt(cuts),
         flavour_class=lambda pdgs: tuple(particle_class(p, cuts.maxjetflavor) for p in pdgs),
+        channel_weights=settings.channel_weights,
     )
     units = build_units(compiled, physics, params)
     return Prepared(settings, params, compiled, physics, units)

@@ -27,8 +27,10 @@ itself (see :attr:`Channel.shat_line`), which hadron-collider integrands use for
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax.numpy as jnp
+import numpy as np
 
 #: Regulator a (GeV²) of the ds/(s + a) and dt/(a − t) maps for massless lines.
 MASSLESS_REGULATOR = 100.0
@@ -151,6 +153,99 @@ def channels_for(subprocess, params) -> tuple[Channel, ...]:
     )
 
 
+# --------------------------------------------------------------------------- shapes
+
+
+@dataclass(frozen=True)
+class LineRef:
+    """A line of a :class:`ChannelShape`: its index into :class:`ChannelValues` and the kind
+    of its map: ``"bw"`` (Breit–Wigner: mass and width), ``"massive"`` (no width) or
+    ``"massless"``."""
+
+    index: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class ChannelShape:
+    """A channel with its numbers and leg labels taken out: nodes hold *slots* 0…n−1 instead
+    of legs and :class:`LineRef` instead of lines. Channels of one shape (the same tree of
+    line kinds, whatever the particles) share one compiled phase-space map; the many channels
+    of a 2 → 4 process have a few dozen shapes."""
+
+    clusters: tuple[Node, ...]
+    t_lines: tuple[LineRef, ...]
+    n_final: int
+
+    @property
+    def dim(self) -> int:
+        return 3 * self.n_final - 4
+
+    @property
+    def shat_line(self) -> LineRef | None:
+        return self.clusters[0].line if not self.t_lines else None
+
+
+class ChannelValues(NamedTuple):
+    """The numbers of one channel of a :class:`ChannelShape` (a pytree of arrays): final-state
+    masses per slot, line masses and widths per :attr:`LineRef.index` (GeV), and the slot of
+    each final-state leg."""
+
+    leg_masses: np.ndarray
+    line_masses: np.ndarray
+    line_widths: np.ndarray
+    slot_of_leg: np.ndarray
+
+    def cast(self, dtype) -> "ChannelValues":
+        """The masses and widths as arrays of ``dtype`` (that of the random numbers)."""
+        return ChannelValues(*(jnp.asarray(v, dtype=dtype) for v in self[:3]),
+                             jnp.asarray(self.slot_of_leg))
+
+
+def _kind(line: Line) -> str:
+    if line.mass > 0:
+        return "bw" if line.width > 0 else "massive"
+    return "massless"
+
+
+def _signature(node: Node) -> tuple:
+    """The node's tree of line kinds, without leg labels (orders the children of a shape)."""
+    if node.leg >= 0:
+        return ()
+    return (_kind(node.line), *sorted(_signature(c) for c in node.children))
+
+
+def split_channel(channel: Channel) -> tuple[ChannelShape, ChannelValues]:
+    """A channel as its shape (static: compiled once per shape) and its values (arrays)."""
+    slots: list[Node] = []
+    lines: list[Line] = []
+
+    def line_ref(line: Line) -> LineRef:
+        lines.append(line)
+        return LineRef(len(lines) - 1, _kind(line))
+
+    def shaped(node: Node) -> Node:
+        if node.leg >= 0:
+            slots.append(node)
+            return Node(frozenset([len(slots) - 1]), leg=len(slots) - 1)
+        kids = tuple(shaped(c) for c in sorted(node.children, key=_signature))
+        return Node(frozenset().union(*(k.legs for k in kids)), line=line_ref(node.line),
+                    children=kids)
+
+    clusters = tuple(shaped(c) for c in channel.clusters)
+    t_lines = tuple(line_ref(line) for line in channel.t_lines)
+    slot_of_leg = np.zeros(channel.n_final, dtype=np.int32)
+    for slot, leaf in enumerate(slots):
+        slot_of_leg[leaf.leg - 2] = slot
+    values = ChannelValues(
+        leg_masses=np.array([leaf.min_mass for leaf in slots]),
+        line_masses=np.array([line.mass for line in lines]),
+        line_widths=np.array([line.width for line in lines]),
+        slot_of_leg=slot_of_leg,
+    )
+    return ChannelShape(clusters, t_lines, channel.n_final), values
+
+
 # --------------------------------------------------------------------------- kinematics
 
 
@@ -191,15 +286,20 @@ def _direction(cos_t, phi, axis):
     )
 
 
-def sample_invariant(u, s_lo, s_hi, line: Line | None):
-    """Draw s in [s_lo, s_hi] from the line's map; returns ``(s, ds/du)``."""
-    if line is not None and line.mass > 0 and line.width > 0:
-        m2, mg = line.mass**2, line.mass * line.width
+def sample_invariant(u, s_lo, s_hi, line: LineRef | None, values: ChannelValues | None = None):
+    """Draw s in [s_lo, s_hi] from the map of a line of a shape (None: a line without mass,
+    e.g. the remainder of a t-channel chain); returns ``(s, ds/du)``."""
+    kind = line.kind if line is not None else "massless"
+    if kind != "massless":
+        mass = values.line_masses[line.index]
+        m2 = mass**2
+    if kind == "bw":
+        mg = mass * values.line_widths[line.index]
         lo, hi = jnp.arctan((s_lo - m2) / mg), jnp.arctan((s_hi - m2) / mg)
         angle = lo + u * (hi - lo)
         s = m2 + mg * jnp.tan(angle)
         return s, (hi - lo) * ((s - m2) ** 2 + mg * mg) / mg
-    a = line.mass**2 if line is not None and line.mass > 0 else MASSLESS_REGULATOR
+    a = m2 if kind != "massless" else MASSLESS_REGULATOR
     lo, hi = jnp.log(s_lo + a), jnp.log(jnp.maximum(s_hi, s_lo) + a)
     s = jnp.exp(lo + u * (hi - lo)) - a
     return s, (s + a) * (hi - lo)
@@ -221,11 +321,17 @@ class _Draw:
 
 
 def generate(channel: Channel, u, sqrt_shat):
-    """Final-state momenta for one channel.
+    """Final-state momenta for one channel: :func:`generate_shaped` of its shape and values."""
+    shape, values = split_channel(channel)
+    return generate_shaped(shape, values, u, sqrt_shat)
+
+
+def generate_shaped(shape: ChannelShape, values: ChannelValues, u, sqrt_shat):
+    """Final-state momenta for one channel, given as its shape and values.
 
     Args:
-        channel: the map.
-        u: uniform numbers ``[N, channel.dim]``.
+        shape, values: from :func:`split_channel`.
+        u: uniform numbers ``[N, shape.dim]``.
         sqrt_shat: partonic √ŝ ``[N]`` (GeV); incoming legs are massless, leg 0 along +z.
 
     Returns:
@@ -236,35 +342,40 @@ def generate(channel: Channel, u, sqrt_shat):
     draw = _Draw(u)
     dtype = u.dtype
     n = u.shape[0]
+    values = values.cast(dtype)
     weight = jnp.ones(n, dtype=dtype)
     ok = jnp.ones(n, dtype=bool)
     mass: dict[frozenset, jnp.ndarray] = {}
+
+    def min_mass(node: Node):
+        return sum(values.leg_masses[slot] for slot in sorted(node.legs))
 
     def sample_node(node: Node, upper):
         """Invariant masses of node's lines (node's own mass when ``upper`` is not None)."""
         nonlocal weight, ok
         if node.leg >= 0:
-            mass[node.legs] = jnp.full(n, node.min_mass, dtype=dtype)
+            mass[node.legs] = jnp.full(n, values.leg_masses[node.leg], dtype=dtype)
             return
         if upper is not None:
-            s_lo = node.min_mass**2
-            ok = ok & (upper > node.min_mass)
-            s, jac = sample_invariant(draw(), s_lo, jnp.maximum(upper, node.min_mass) ** 2,
-                                      node.line)
+            lowest = min_mass(node)
+            s_lo = lowest**2
+            ok = ok & (upper > lowest)
+            s, jac = sample_invariant(draw(), s_lo, jnp.maximum(upper, lowest) ** 2,
+                                      node.line, values)
             weight = weight * jac / (2.0 * math.pi)
             mass[node.legs] = jnp.sqrt(jnp.maximum(s, s_lo))
         first, second = node.children
-        sample_node(first, mass[node.legs] - second.min_mass)
+        sample_node(first, mass[node.legs] - min_mass(second))
         sample_node(second, mass[node.legs] - mass[first.legs])
 
-    clusters = channel.clusters
-    if not channel.t_lines:
+    clusters = shape.clusters
+    if not shape.t_lines:
         mass[clusters[0].legs] = sqrt_shat
         sample_node(clusters[0], None)
     else:
-        left = sqrt_shat - sum(c.min_mass for c in clusters)
+        left = sqrt_shat - sum(min_mass(c) for c in clusters)
         for c in clusters:
-            left = left + c.min_mass
+            left = left + min_mass(c)
             sample_node(c, left)
             left = left - mass[c.legs]
 
@@ -272,12 +383,12 @@ def generate(channel: Channel, u, sqrt_shat):
     zero = jnp.zeros_like(half)
     p_a = jnp.stack([half, zero, zero, half], -1)
     momenta: dict[frozenset, jnp.ndarray] = {}
-    if not channel.t_lines:
+    if not shape.t_lines:
         momenta[clusters[0].legs] = jnp.stack([sqrt_shat, zero, zero, zero], -1)
     else:
         q = jnp.stack([half, zero, zero, -half], -1)  # incoming leg 1
         rest_mass = sqrt_shat
-        for i, (cluster, line) in enumerate(zip(clusters[:-1], channel.t_lines, strict=True)):
+        for i, (cluster, line) in enumerate(zip(clusters[:-1], shape.t_lines, strict=True)):
             m_c = mass[cluster.legs]
             later = clusters[i + 1 :]
             if len(later) == 1:
@@ -298,8 +409,9 @@ def generate(channel: Channel, u, sqrt_shat):
             q2 = q[:, 0] ** 2 - jnp.sum(q[:, 1:] ** 2, -1)
             base = q2 + m_c**2 - 2.0 * q_rest[:, 0] * e_c
             t_lo, t_hi = base - 2.0 * q_abs * p_abs, base + 2.0 * q_abs * p_abs
-            a = jnp.maximum(line.mass**2 if line.mass > 0 else MASSLESS_REGULATOR,
-                            t_hi + MASSLESS_REGULATOR)
+            pole = (values.line_masses[line.index] ** 2 if line.kind != "massless"
+                    else MASSLESS_REGULATOR)
+            a = jnp.maximum(pole, t_hi + MASSLESS_REGULATOR)
             log_lo, log_hi = jnp.log(a - t_hi), jnp.log(a - t_lo)
             t = a - jnp.exp(log_lo + draw() * (log_hi - log_lo))
             cos_t = jnp.clip((t - base) / (2.0 * q_abs * p_abs), -1.0, 1.0)
@@ -338,10 +450,11 @@ def generate(channel: Channel, u, sqrt_shat):
 
     for c in clusters:
         decay(c)
-    if draw.k != channel.dim:
-        msg = f"channel used {draw.k} random numbers, expected {channel.dim}"
+    if draw.k != shape.dim:
+        msg = f"channel used {draw.k} random numbers, expected {shape.dim}"
         raise AssertionError(msg)
-    out = jnp.stack([momenta[frozenset([leg])] for leg in range(2, 2 + channel.n_final)], 1)
+    by_slot = jnp.stack([momenta[frozenset([slot])] for slot in range(shape.n_final)], 1)
+    out = by_slot[:, values.slot_of_leg]
     weight = jnp.where(ok & jnp.isfinite(weight), weight, 0.0)
     out = jnp.where((weight > 0)[:, None, None], out, 0.0)
     return out, weight
