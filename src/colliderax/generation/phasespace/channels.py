@@ -55,8 +55,22 @@ class Node:
     min_mass: float = 0.0
 
 
+class _Spine:
+    """What a channel's layout says: ``clusters`` along the spine, ``t_lines``, ``n_final``."""
+
+    @property
+    def dim(self) -> int:
+        """Random numbers per point for the final state at fixed ŝ: 3n − 4."""
+        return 3 * self.n_final - 4
+
+    @property
+    def shat_line(self):
+        """The line carrying all of √ŝ (pure s-channel topology), if any."""
+        return self.clusters[0].line if not self.t_lines else None
+
+
 @dataclass(frozen=True)
-class Channel:
+class Channel(_Spine):
     """The phase-space map of one diagram topology.
 
     Attributes:
@@ -70,16 +84,6 @@ class Channel:
     t_lines: tuple[Line, ...]
     diagrams: tuple[int, ...]
     n_final: int
-
-    @property
-    def dim(self) -> int:
-        """Random numbers per point for the final state at fixed ŝ: 3n − 4."""
-        return 3 * self.n_final - 4
-
-    @property
-    def shat_line(self) -> Line | None:
-        """The line carrying all of √ŝ (pure s-channel topology), if any."""
-        return self.clusters[0].line if not self.t_lines else None
 
 
 def _bits(mask: int) -> frozenset[int]:
@@ -167,7 +171,7 @@ class LineRef:
 
 
 @dataclass(frozen=True)
-class ChannelShape:
+class ChannelShape(_Spine):
     """A channel with its numbers and leg labels taken out: nodes hold *slots* 0…n−1 instead
     of legs and :class:`LineRef` instead of lines. Channels of one shape (the same tree of
     line kinds, whatever the particles) share one compiled phase-space map; the many channels
@@ -176,14 +180,6 @@ class ChannelShape:
     clusters: tuple[Node, ...]
     t_lines: tuple[LineRef, ...]
     n_final: int
-
-    @property
-    def dim(self) -> int:
-        return 3 * self.n_final - 4
-
-    @property
-    def shat_line(self) -> LineRef | None:
-        return self.clusters[0].line if not self.t_lines else None
 
 
 class ChannelValues(NamedTuple):
