@@ -2,7 +2,9 @@
 
 from fractions import Fraction
 
+import jax
 import numpy as np
+import pytest
 
 from colliderax.generation.amplitudes import colour
 from colliderax.generation.amplitudes.colour_basis import colour_factor, colour_matrix
@@ -53,3 +55,24 @@ def test_conjugate_reverses_chains():
     expr = {(("o", 5, (1, 2), 6), ("t", (3, 4, 7))): (Fraction(1), Fraction(2))}
     conj = colour.conjugate(expr)
     assert conj == {(("o", 6, (2, 1), 5), ("t", (3, 7, 4))): (Fraction(1), Fraction(-2))}
+
+
+@pytest.mark.parametrize(("process", "n_mg5", "n_all"),
+                         [("g g > t t~ g g", 24, 32), ("u g > u g g", 6, 7)])
+def test_separate_gluon_traces_vanish(process, n_mg5, n_all, monkeypatch):
+    """Basis elements with a trace of external gluons beside a quark chain have identically
+    vanishing partial amplitudes: dropping them leaves MG5's JAMP count and the same |M|²."""
+    from colliderax.generation.amplitudes import compile_matrix_element, currents
+    from colliderax.generation.model import ModelParameters
+    from colliderax.generation.model.particles import PARTICLES_BY_NAME
+    from colliderax.generation.phasespace import two_to_n
+
+    params = ModelParameters()
+    (pruned,) = compile_matrix_element(process, params).subprocesses
+    monkeypatch.setattr(currents, "_separate_gluon_trace", lambda term: False)
+    (full,) = compile_matrix_element(process, params).subprocesses
+    assert (pruned.n_colour_flows, full.n_colour_flows) == (n_mg5, n_all)
+    masses = [params.value(PARTICLES_BY_NAME[x].mass) for x in pruned.particles[2:]]
+    p, _ = two_to_n(jax.random.key(4), 32, 1500.0, masses)
+    # Same |M|² to rounding (the dropped partial amplitudes cancel to ~1e-16 of the others).
+    np.testing.assert_allclose(np.asarray(pruned(p)), np.asarray(full(p)), rtol=1e-12)

@@ -350,7 +350,8 @@ def build_currents(
                 graph.currents[lookup[key]].contributions.append((sign * coef, ev))
     basis: dict[colour.Term, int] = {}
     for vx, slots, members in walk.closings():
-        reduced = _vertex_colour(vx, slots, members, None)
+        reduced = [(term, coef) for term, coef in _vertex_colour(vx, slots, members, None)
+                   if not _separate_gluon_trace(term)]
         if not reduced:
             continue
         _, _, sign = _join(members[:-1], vx, slots, members[-1])
@@ -363,6 +364,19 @@ def build_currents(
             graph.flows[basis[term]].append((sign * coef, ev))
     graph.basis = list(basis)
     return prune(graph)
+
+
+def _separate_gluon_trace(term: colour.Term) -> bool:
+    """Whether a basis element has a trace of external gluons beside other chains, e.g.
+    (T^a T^b)_ij Tr(T^c T^d) in g g > t t~ g g.
+
+    Such elements come from the 1/N (U(1)) terms of the Fierz identity and their partial
+    amplitudes cancel identically in SU(N) at tree level: a colour-singlet set of gluons could
+    only attach to the rest through a U(1) gluon, which does not couple to gluons (f^{abc}
+    has no U(1) part), and no SM colour singlet couples to gluons at tree level. Dropping
+    them leaves MG5's basis (24 flows for g g > t t~ g g, not 32; 120 for g g > t t~ g g g).
+    """
+    return len(term) > 1 and any(chain[0] == "t" for chain in term)
 
 
 def prune(graph: CurrentGraph) -> CurrentGraph:
