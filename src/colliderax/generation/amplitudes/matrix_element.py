@@ -70,8 +70,7 @@ class Subprocess:
     colour_matrix: np.ndarray = field(repr=False)
     colour_basis: tuple = field(repr=False)
     _me: object = field(repr=False)
-    _flow_weights: object = field(repr=False)
-    _per_helicity: object = field(repr=False)
+    _dressing: object = field(repr=False)
     _diagrams: object = field(repr=False)
 
     @property
@@ -89,12 +88,17 @@ class Subprocess:
 
     def per_helicity(self, momenta):
         """|M|²/D per helicity configuration, ``[N, *helicity_shape]`` (summed: ``__call__``)."""
-        return self._per_helicity(jnp.asarray(momenta))
+        return self.helicity_and_flow_weights(momenta)[0]
 
     def colour_flow_weights(self, momenta):
         """Σ_hel |J_b|² per colour-flow basis element b (partial amplitudes, no colour
         matrix), ``[N, n_colour_flows]``: the weights for drawing an event's colour flow."""
-        return self._flow_weights(jnp.asarray(momenta))
+        return self.helicity_and_flow_weights(momenta)[1]
+
+    def helicity_and_flow_weights(self, momenta):
+        """``(per_helicity, colour_flow_weights)`` from one amplitude evaluation (one compiled
+        function serves both; event generation needs both for every event)."""
+        return self._dressing(jnp.asarray(momenta))
 
     @property
     def n_diagrams(self) -> int:
@@ -211,7 +215,8 @@ def _blocked(fn, block: int):
             momenta = jnp.concatenate([momenta, jnp.repeat(momenta[-1:], pad, axis=0)])
         blocks = momenta.reshape(n_blocks, block, *momenta.shape[1:])
         out = jax.lax.map(fn, blocks)
-        return out.reshape(n_blocks * block, *out.shape[2:])[:n_events]
+        return jax.tree_util.tree_map(
+            lambda x: x.reshape(n_blocks * block, *x.shape[2:])[:n_events], out)
 
     return run
 
@@ -239,19 +244,17 @@ def _compile_graph(graph: CurrentGraph, phys, params, rdtype, gauge_leg, block):
     factor = colour_factor(matrix).astype(rdtype)
     denominator = _denominator(phys[: graph.n_initial], phys[graph.n_initial :], params)
 
+    def colour_sum(flows):  # [n_flows, n_configs, N] → |M|²/D per configuration
+        # Real factor: two real matrix products instead of one complex one.
+        re = jnp.tensordot(factor, flows.real, axes=1)
+        im = jnp.tensordot(factor, flows.imag, axes=1)
+        return jnp.sum(re**2 + im**2, axis=0) / denominator
+
     def build(configs):
         flows_fn, hel_states = build_flows(graph, phys, params, rdtype, gauge_leg, configs)
+        return (lambda momenta: colour_sum(flows_fn(momenta))), flows_fn, hel_states
 
-        def summed(momenta):  # [n_configs, N]
-            flows = flows_fn(momenta)
-            # Real factor: two real matrix products instead of one complex one.
-            re = jnp.tensordot(factor, flows.real, axes=1)
-            im = jnp.tensordot(factor, flows.imag, axes=1)
-            return jnp.sum(re**2 + im**2, axis=0) / denominator
-
-        return summed, hel_states
-
-    summed, hel_states = build(None)
+    summed, flows_fn, hel_states = build(None)
     hel_shape = tuple(len(h) for h in hel_states)
     n_conf = int(np.prod(hel_shape))
     configs = np.arange(n_conf)
@@ -264,27 +267,22 @@ def _compile_graph(graph: CurrentGraph, phys, params, rdtype, gauge_leg, block):
         good = np.flatnonzero(probe.max(axis=1) > 1e-20 * scale) if scale > 0 else configs
         if 0 < len(good) < n_conf:
             configs = good
-            summed, _ = build(configs)
-
-    def per_helicity(momenta):
-        total = jnp.zeros((n_conf, momenta.shape[0]), dtype=rdtype)
-        total = total.at[configs].set(summed(momenta))
-        return total.T.reshape((momenta.shape[0], *hel_shape))
+            summed, flows_fn, _ = build(configs)
 
     def me(momenta):
         return jnp.sum(summed(momenta), axis=0)
 
-    def flow_weights(momenta):
-        # Built when first traced: only event generation asks for it.
-        selected = configs if len(configs) < n_conf else None
-        flows_fn, _ = build_flows(graph, phys, params, rdtype, gauge_leg, selected)
+    def dressing(momenta):
+        """Per-helicity |M|²/D and per-flow Σ_hel |J_b|² from one amplitude evaluation."""
         flows = flows_fn(momenta)  # [n_flows, n_configs, N]
-        return jnp.sum(flows.real**2 + flows.imag**2, axis=1).T
+        total = jnp.zeros((n_conf, momenta.shape[0]), dtype=rdtype)
+        total = total.at[configs].set(colour_sum(flows))
+        per_hel = total.T.reshape((momenta.shape[0], *hel_shape))
+        return per_hel, jnp.sum(flows.real**2 + flows.imag**2, axis=1).T
 
     return (
         jax.jit(_blocked(me, block)),
-        jax.jit(_blocked(per_helicity, block)),
-        jax.jit(_blocked(flow_weights, block)),
+        jax.jit(_blocked(dressing, block)),
         matrix,
         denominator,
         hel_states,
@@ -386,7 +384,7 @@ def compile_matrix_element(
     subprocesses = []
     for key, members in groups.items():
         graph, phys, legs, bounds = built[key]
-        me, per_hel, flow_weights, matrix, denominator, hel_states = _compile_graph(
+        me, dressing, matrix, denominator, hel_states = _compile_graph(
             graph, phys, params, rdtype, gauge_check_leg, block
         )
         logger.info(
@@ -409,8 +407,7 @@ def compile_matrix_element(
                 colour_matrix=matrix,
                 colour_basis=tuple(graph.basis),
                 _me=me,
-                _flow_weights=flow_weights,
-                _per_helicity=per_hel,
+                _dressing=dressing,
                 _diagrams=_diagram_builder(
                     legs,
                     graph.n_initial,

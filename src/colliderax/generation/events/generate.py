@@ -143,10 +143,10 @@ def _dress(prepared, unit, kept: dict, rng: np.random.Generator, event_weight: f
         if len(members) > 1:
             flavour[start:start + m] = draw_index(rng, np.asarray(lumi(x1, x2, f1, f2)).T[:m])
         p = jnp.asarray(padded["momenta"][sl])
+        per_hel, weights = (np.asarray(x) for x in sub.helicity_and_flow_weights(p))
         if len(tags) > 1:
-            weights = np.asarray(sub.colour_flow_weights(p))
             flow[start:start + m] = draw_flows(rng, weights[:m], leading)
-        per_hel = np.asarray(sub.per_helicity(p)).reshape(DRESS_CHUNK, -1)[:m]
+        per_hel = per_hel.reshape(DRESS_CHUNK, -1)[:m]
         config[start:start + m] = draw_index(rng, per_hel)
         chosen = member_pdgs[flavour[start:start + m]]
         fill = DRESS_CHUNK - m
