@@ -68,10 +68,11 @@ def build_diagrams(
             )
             graph.currents.append(cur)
             walk.register(cur)
-            quartic = "4" if len(vx.particles) == 4 else ""
-            topology[cur.id] = (_group(vx) + quartic, *(topology[c.id] for c in kids))
+            four_point = len(vx.particles) == 4
+            topology[cur.id] = (_group(vx) + ("4" if four_point else ""),
+                                *(topology[c.id] for c in kids))
             lines[cur.id] = frozenset().union(*(lines[c.id] for c in kids)) | {(mask, parent)}
-            has_quartic[cur.id] = bool(quartic) or any(has_quartic[c.id] for c in kids)
+            has_quartic[cur.id] = four_point or any(has_quartic[c.id] for c in kids)
     diagram_of_flow: list[int] = []
     numbers: dict[tuple, int] = {}
     quartic: list[bool] = []

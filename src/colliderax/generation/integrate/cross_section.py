@@ -57,6 +57,7 @@ from colliderax.generation.phasespace.channels import (
     ChannelValues,
     channels_for,
     generate_shaped,
+    legs_of_mask,
     sample_invariant,
     split_channel,
 )
@@ -341,9 +342,8 @@ def _propagator_enhancement(sub, channels, params):
     mass2 = np.zeros(len(lines))
     mass_width2 = np.zeros(len(lines))
     for (mask, mass, width), k in lines.items():
-        for leg in range(n_legs):
-            if mask >> leg & 1:
-                signs[k, leg] = 1.0 if leg < sub.n_initial else -1.0
+        for leg in legs_of_mask(mask):
+            signs[k, leg] = 1.0 if leg < sub.n_initial else -1.0
         mass2[k], mass_width2[k] = mass**2, (mass * width) ** 2
     counts = np.zeros((len(channels), len(lines)))
     for c, row in enumerate(uses):

@@ -86,7 +86,8 @@ class Channel(_Spine):
     n_final: int
 
 
-def _bits(mask: int) -> frozenset[int]:
+def legs_of_mask(mask: int) -> frozenset[int]:
+    """The legs k whose bit is set in a line's ``mask``."""
     return frozenset(k for k in range(mask.bit_length()) if mask >> k & 1)
 
 
@@ -124,7 +125,7 @@ def build_channel(propagators, masses, line_of, diagrams=()) -> Channel:
     for mask, particle in propagators:
         if mask & 1:
             mask = full ^ mask
-        legs = _bits(mask)
+        legs = legs_of_mask(mask)
         (t_masks if 1 in legs else s_lines)[legs] = line_of(particle)
     chain = sorted(t_masks, key=len)
     clusters, t_lines, previous = [], [], frozenset([1])
