@@ -53,6 +53,9 @@ def run_options(function):
                      default=None,
                      help="Multichannel weights: per-diagram |amplitude|² or propagator "
                           "denominators (default: propagators; MG5 sde_strategy 1 / 2)."),
+        click.option("--bwcutoff", type=float, default=None,
+                     help="Decay chains: keep each resonance within this many widths of its "
+                          "mass (default 15, MG5's run-card bwcutoff)."),
         click.option("--workers", type=click.IntRange(min=1), default=None,
                      help="Threads working on integration units at once (default: one per "
                           "CPU core on a CPU, 1 on a GPU); results do not depend on it."),
@@ -106,6 +109,7 @@ def settings_from_options(opts: dict, device=None):
     cuts = Cuts.none() if opts["no_cuts"] else Cuts()
     scale = ScaleChoice()
     channel_weights = RunSettings.channel_weights
+    bwcutoff = RunSettings.bwcutoff
     if card is not None:
         if sqrts is None:
             sqrts = card.ebeam1 + card.ebeam2
@@ -120,6 +124,7 @@ def settings_from_options(opts: dict, device=None):
         if not opts["no_cuts"]:
             cuts = Cuts.from_run_card(card)
         scale = ScaleChoice.from_run_card(card)
+        bwcutoff = card.bwcutoff
         channel_weights = {1: "amplitudes", 2: "propagators"}.get(card.sde_strategy)
         if channel_weights is None:
             msg = f"run card sde_strategy = {card.sde_strategy}: use 1 (amplitudes) or 2"
@@ -158,6 +163,7 @@ def settings_from_options(opts: dict, device=None):
         max_iterations=opts["max_iterations"],
         workers=opts.get("workers") or default_workers(device),
         channel_weights=opts.get("channel_weights") or channel_weights,
+        bwcutoff=opts["bwcutoff"] if opts.get("bwcutoff") is not None else bwcutoff,
     )
 
 

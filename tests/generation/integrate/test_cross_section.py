@@ -14,15 +14,15 @@ from tests.generation.integrate.test_vegas import _sigma_ee_mumu_analytic
 
 
 def _fixed_scale(mu):
-    def factory(pdgs):
-        del pdgs
+    def factory(pdgs, *chain):
+        del pdgs, chain
         return lambda p: (jnp.full(p.shape[0], mu),) * 3
 
     return factory
 
 
-def _no_cuts(pdgs):
-    del pdgs
+def _no_cuts(pdgs, *chain):
+    del pdgs, chain
     return lambda p: jnp.ones(p.shape[0], dtype=bool)
 
 

@@ -12,8 +12,16 @@ currents close into partial amplitudes, one per colour-flow basis element of the
 Fermion statistics: each contribution carries the parity of its closed fermion lines
 (pairs of external legs, row end then column end), folded into its coefficient, so that
 contributions with different line pairings are summed with the right relative sign.
-Coupling orders, ``/ x`` and ``$ x`` exclusions and MG5's default lowest ``WEIGHTED`` order
-are applied while building.
+Coupling orders, ``/ x`` and ``$ x`` exclusions, the required s-channel propagators of decay
+chains and MG5's default lowest ``WEIGHTED`` order are applied while building.
+
+Decay chains: a required propagator (particle X with daughters D) is a line of a diagram iff
+every current's leg set S either misses D, lies inside D, or contains D inside one of the child
+sets it was joined from (and S = D carries X). With identical particles in different decay
+groups the requirement has *alternatives* (one per distinct assignment of the identical legs);
+a diagram must satisfy one of them. Each current records, as a bit set, the alternatives its
+sub-diagrams are consistent with; currents with different sets are kept apart, so every diagram
+is counted once.
 """
 
 import itertools
@@ -53,6 +61,7 @@ class Current:
     closed: frozenset[int]
     is_row: bool
     leg: int = -1  # external leg for leaves
+    alternatives: int = 0  # bit a: consistent with required-propagator alternative a
     contributions: list[tuple[complex, int]] = field(default_factory=list)
 
 
@@ -209,6 +218,7 @@ class Enumerator:
         max_weighted: int | None = None,
         forbid_internal: frozenset[str] = frozenset(),
         forbid_s_channel: frozenset[str] = frozenset(),
+        required_s_channel: tuple[tuple[tuple[int, str], ...], ...] = (),
     ):
         self.graph = graph
         self.index, self.closing = _vertex_index(vertices)
@@ -217,12 +227,21 @@ class Enumerator:
         self.forbid_s_channel = forbid_s_channel
         self.by_mask: dict[int, list[int]] = {}
         n = graph.n_legs
+        everything = (1 << n) - 1
+        # Required lines as the leg set on the side away from the root (the last leg).
+        self.required = [
+            [(everything ^ m if m >> (n - 1) & 1 else m,
+              frozenset({name, antiparticle(PARTICLES_BY_NAME[name]).name}))
+             for m, name in alternative]
+            for alternative in required_s_channel
+        ]
+        self.all_alternatives = (1 << len(self.required)) - 1
         for k in range(n):
             p = graph.legs[k]
             leaf = Current(
                 id=len(graph.currents), mask=1 << k, particle=p, term=(), qcd=0, qed=0,
                 open_end=k if p.is_fermion else -1, closed=frozenset(), is_row=_is_row(p),
-                leg=k,
+                leg=k, alternatives=self.all_alternatives,
             )
             graph.currents.append(leaf)
             if k < n - 1:
@@ -241,6 +260,22 @@ class Enumerator:
             return False
         return not (max_weighted is not None and 2 * qed + qcd > max_weighted)
 
+    def consistent(self, mask: int, split, parent: str | None, kids) -> int:
+        """Bit set of the required-propagator alternatives that a node (leg set ``mask`` made
+        from ``split``, carrying ``parent``; None at the root) and its children ``kids``
+        satisfy; -1 when nothing is required."""
+        if not self.required:
+            return -1
+        alts = self.all_alternatives
+        for kid in kids:
+            alts &= kid.alternatives
+        for a, lines in enumerate(self.required):
+            if alts >> a & 1 and not all(
+                _line_allowed(mask, split, parent, line, names) for line, names in lines
+            ):
+                alts &= ~(1 << a)
+        return alts
+
     def masks(self):
         """Internal leg sets in order of size (the root's complement excluded)."""
         n = self.graph.n_legs
@@ -255,7 +290,8 @@ class Enumerator:
         return list(groups.items())
 
     def joins(self, mask: int):
-        """Yield ``(vertex, open_slot, parent, slots, children, qcd, qed)`` making ``mask``."""
+        """Yield ``(vertex, open_slot, parent, slots, children, qcd, qed, alternatives)``
+        making ``mask`` (alternatives: see :meth:`consistent`)."""
         n_initial = self.graph.n_initial
         in_initial = bin(mask & ((1 << n_initial) - 1)).count("1")
         s_channel = in_initial in (0, n_initial)
@@ -274,8 +310,9 @@ class Enumerator:
                         for kids in itertools.product(*(c[1] for c in chosen)):
                             qcd = vx.qcd + sum(c.qcd for c in kids)
                             qed = vx.qed + sum(c.qed for c in kids)
-                            if self.allowed(qcd, qed):
-                                yield vx, open_slot, parent, slots, list(kids), qcd, qed
+                            alts = self.consistent(mask, split, parent.name, kids)
+                            if self.allowed(qcd, qed) and alts:
+                                yield vx, open_slot, parent, slots, list(kids), qcd, qed, alts
 
     def closings(self):
         """Yield ``(vertex, slots, members)`` closing at the root (members end with it)."""
@@ -291,8 +328,19 @@ class Enumerator:
                             if self.allowed(
                                 vx.qcd + sum(c.qcd for c in members),
                                 vx.qed + sum(c.qed for c in members),
-                            ):
+                            ) and self.consistent(self.full, split, None, kids):
                                 yield vx, slots, members
+
+
+def _line_allowed(mask: int, split, parent: str | None, line: int, names) -> bool:
+    """Whether a node with leg set ``mask`` (joined from ``split``) is consistent with the
+    required line ``line`` (leg set away from the root) carrying one of ``names``."""
+    common = mask & line
+    if not common or (common == mask and mask != line):
+        return True
+    if mask == line:
+        return parent in names
+    return common == line and any(part & line == line for part in split)
 
 
 def _child_colour(children: list[Current]):
@@ -330,7 +378,7 @@ def build_currents(
     walk = Enumerator(graph, vertices, **bounds)
     lookup: dict[tuple, int] = {}
     for mask in walk.masks():
-        for vx, open_slot, parent, slots, kids, qcd, qed in walk.joins(mask):
+        for vx, open_slot, parent, slots, kids, qcd, qed, alts in walk.joins(mask):
             reduced = _vertex_colour(vx, slots, kids, open_slot)
             if not reduced:
                 continue
@@ -338,11 +386,12 @@ def build_currents(
             graph.evaluations.append(Evaluation(vx, tuple(c.id for c in kids), slots, open_slot))
             ev = len(graph.evaluations) - 1
             for term, coef in reduced:
-                key = (mask, parent.name, term, qcd, qed, open_end)
+                key = (mask, parent.name, term, qcd, qed, open_end, alts)
                 if key not in lookup:
                     cur = Current(
                         id=len(graph.currents), mask=mask, particle=parent, term=term, qcd=qcd,
                         qed=qed, open_end=open_end, closed=closed, is_row=_is_row(parent),
+                        alternatives=alts,
                     )
                     graph.currents.append(cur)
                     lookup[key] = cur.id

@@ -10,6 +10,7 @@ configurations of its own legs (see :mod:`batched`), so it is computed once for 
 helicities of the other legs.
 """
 
+import itertools
 import logging
 import math
 from collections import Counter
@@ -40,6 +41,78 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class DecayChain:
+    """The required s-channel resonances of a decay-chain subprocess.
+
+    Attributes:
+        particles: per decay, the resonance (MG5 name, final-state orientation).
+        parents: per decay, the index of the decay that produced it (None: the core process);
+            parents come before their daughters.
+        alternatives: per alternative, per decay, the leg mask of its decay products (bit k:
+            leg k, initial legs first). Several alternatives when identical particles sit in
+            different decay groups; a diagram needs the lines of one of them.
+    """
+
+    particles: tuple[str, ...]
+    parents: tuple[int | None, ...]
+    alternatives: tuple[tuple[int, ...], ...]
+
+    @property
+    def products(self) -> tuple[int, ...]:
+        """Legs that are decay products in every alternative (exempt from generation cuts
+        unless MG5's ``cut_decays`` is set)."""
+        common = -1
+        for masks in self.alternatives:
+            common &= sum(m for m, parent in zip(masks, self.parents, strict=True)
+                          if parent is None)
+        return tuple(k for k in range(common.bit_length()) if common >> k & 1)
+
+    @property
+    def required_lines(self) -> tuple[tuple[tuple[int, str], ...], ...]:
+        """Per alternative, the ``(leg mask, particle)`` lines a diagram must have."""
+        return tuple(tuple(zip(masks, self.particles, strict=True))
+                     for masks in self.alternatives)
+
+
+_MAX_ASSIGNMENTS = 720  # permutations of identical decay products tried (6!)
+
+
+def _decay_chain(spec: ProcessSpec, final: tuple[str, ...], n_initial: int,
+                 params: ModelParameters) -> DecayChain | None:
+    """The decay chain of one flavour assignment, with one alternative per distinct
+    assignment of identical final-state particles to the decays."""
+    if not spec.decays:
+        return None
+    for d in spec.decays:
+        particle = PARTICLES_BY_NAME[d.particle]
+        if params.value(particle.width) <= 0 or params.value(particle.mass) <= 0:
+            msg = (f"{spec.text!r}: {d.particle} has no width in the param card, so it cannot "
+                   "be a decay-chain resonance (give it a width)")
+            raise InvalidProcess(msg)
+    positions: dict[str, list[int]] = {}
+    for k, name in enumerate(final):
+        positions.setdefault(name, []).append(k)
+    groups = [pos for pos in positions.values() if len(pos) > 1]
+    if math.prod(math.factorial(len(pos)) for pos in groups) > _MAX_ASSIGNMENTS:
+        msg = (f"{spec.text!r}: too many identical particles in the decay chain (at most "
+               f"{_MAX_ASSIGNMENTS} assignments)")
+        raise InvalidProcess(msg)
+    alternatives: dict[tuple, tuple[int, ...]] = {}
+    for perms in itertools.product(*(itertools.permutations(pos) for pos in groups)):
+        relabel = {k: v for pos, perm in zip(groups, perms, strict=True)
+                   for k, v in zip(pos, perm, strict=True)}
+        masks = tuple(sum(1 << (n_initial + relabel.get(k, k)) for k in d.legs)
+                      for d in spec.decays)
+        alternatives.setdefault(tuple(sorted(zip(masks, (d.particle for d in spec.decays),
+                                                 strict=True))), masks)
+    return DecayChain(
+        particles=tuple(d.particle for d in spec.decays),
+        parents=tuple(d.parent for d in spec.decays),
+        alternatives=tuple(alternatives.values()),
+    )
+
+
+@dataclass(frozen=True)
 class Subprocess:
     """One partonic process with its compiled |M|².
 
@@ -57,6 +130,7 @@ class Subprocess:
         colour_matrix: the exact colour matrix of the colour-flow basis.
         colour_basis: the basis elements (products of chains, see :mod:`colour`), legs as
             labels 0…n−1 (all counted as incoming).
+        decay_chain: the required resonances of a decay-chain process, else None.
     """
 
     particles: tuple[str, ...]
@@ -69,6 +143,7 @@ class Subprocess:
     alpha_s_power: int | None
     colour_matrix: np.ndarray = field(repr=False)
     colour_basis: tuple = field(repr=False)
+    decay_chain: DecayChain | None
     _me: object = field(repr=False)
     _dressing: object = field(repr=False)
     _diagrams: object = field(repr=False)
@@ -366,24 +441,28 @@ def compile_matrix_element(
         phys = [PARTICLES_BY_NAME[x] for x in (*initial, *final)]
         n_initial = len(initial)
         legs = tuple(p if k < n_initial else antiparticle(p) for k, p in enumerate(phys))
+        chain = _decay_chain(spec, final, n_initial, params)
+        constraints = dict(exclusions)
+        if chain is not None:
+            constraints["required_s_channel"] = chain.required_lines
         try:
-            bounds = _order_bounds(spec, legs, n_initial, vertices, exclusions)
+            bounds = _order_bounds(spec, legs, n_initial, vertices, constraints)
         except InvalidProcess as exc:
             errors.append(str(exc))
             continue
-        graph = build_currents(legs, n_initial, vertices, **bounds, **exclusions)
+        graph = build_currents(legs, n_initial, vertices, **bounds, **constraints)
         if not graph.flows:
             errors.append(f"{spec.text!r}: no tree-level diagram at the requested coupling orders")
             continue
         key = (n_initial, _structure_key(graph, params))
         groups.setdefault(key, []).append(tuple(p.name for p in phys))
-        built.setdefault(key, (graph, phys, legs, bounds))
+        built.setdefault(key, (graph, phys, legs, bounds, constraints, chain))
     if not groups:
         msg = errors[0] if len(flavours) == 1 else f"{process!r}: no subprocess has a diagram"
         raise InvalidProcess(msg)
     subprocesses = []
     for key, members in groups.items():
-        graph, phys, legs, bounds = built[key]
+        graph, phys, legs, bounds, constraints, chain = built[key]
         me, dressing, matrix, denominator, hel_states = _compile_graph(
             graph, phys, params, rdtype, gauge_check_leg, block
         )
@@ -406,6 +485,7 @@ def compile_matrix_element(
                 alpha_s_power=_alpha_s_power(graph),
                 colour_matrix=matrix,
                 colour_basis=tuple(graph.basis),
+                decay_chain=chain,
                 _me=me,
                 _dressing=dressing,
                 _diagrams=_diagram_builder(
@@ -413,7 +493,7 @@ def compile_matrix_element(
                     graph.n_initial,
                     vertices,
                     bounds,
-                    exclusions,
+                    constraints,
                     phys,
                     params,
                     rdtype,

@@ -36,6 +36,7 @@ from colliderax.generation.events.record import RunInfo as RunInfo
 from colliderax.generation.events.record import WeightGroup as WeightGroup
 from colliderax.generation.events.record import WeightInfo as WeightInfo
 from colliderax.generation.events.record import concatenate as concatenate
+from colliderax.generation.events.record import insert_resonances as insert_resonances
 from colliderax.generation.events.record import scale_variation_group as scale_variation_group
 from colliderax.generation.events.scales import Clustering as Clustering
 from colliderax.generation.events.scales import ScaleChoice as ScaleChoice
@@ -81,6 +82,7 @@ __all__ = [
     "event_scales",
     "event_scales_per_beam",
     "histogram",
+    "insert_resonances",
     "invariant_mass",
     "max_weight",
     "mg5_scale_veto",

@@ -29,6 +29,10 @@ isolation (``ptgmin``, ``R0gamma``, ``xn``, ``epsgamma``, ``isoEM``); the p_T-or
 ``ptj1min``… and ``ptl1min``… cuts, ``ptllmin``, ``mmnl``, PDG-specific cuts, WBF cuts and
 ``xqcut`` are not fields here.
 
+Decay chains: with ``cut_decays`` false (MG5's default), the decay products of a decay chain's
+resonances are exempt from every cut, as in MG5; ``cut_decays = true`` cuts them like any other
+final-state particle.
+
 :func:`cut_mask` is jax-traceable. The selection of which particles and pairs each cut
 touches is done in Python once per PDG tuple (cached); only array operations are traced.
 """
@@ -142,10 +146,16 @@ class Cuts:
     htjmax: float = -1.0
     ptgmin: float = 0.0
     maxjetflavor: int = 4
+    cut_decays: bool = False
 
     def __post_init__(self):
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "cut_decays":
+                if not isinstance(value, bool):
+                    msg = f"cut_decays must be true or false, got {value!r}"
+                    raise InvalidInput(msg)
+                continue
             if f.name == "maxjetflavor":
                 if not (isinstance(value, int) and 0 <= value <= 6):
                     msg = f"maxjetflavor must be an integer from 0 to 6, got {value!r}"
@@ -179,7 +189,8 @@ class Cuts:
     @classmethod
     def none(cls) -> "Cuts":
         """No cuts at all (every minimum 0, every maximum -1)."""
-        return cls(**{f.name: -1.0 if _is_max(f.name) else 0.0 for f in fields(cls)[:-1]})
+        return cls(**{f.name: -1.0 if _is_max(f.name) else 0.0 for f in fields(cls)
+                      if f.name not in ("maxjetflavor", "cut_decays")})
 
     def with_overrides(self, overrides: Mapping[str, float]) -> "Cuts":
         """A copy with some cuts changed, e.g. ``cuts.with_overrides({"ptj": 30})``.
@@ -196,7 +207,10 @@ class Cuts:
                 hint = f" (did you mean {', '.join(close)}?)" if close else ""
                 msg = f"unknown cut {name!r}{hint}"
                 raise InvalidInput(msg)
-            changes[key] = int(value) if key == "maxjetflavor" else float(value)
+            if key == "cut_decays":
+                changes[key] = bool(float(value))
+            else:
+                changes[key] = int(value) if key == "maxjetflavor" else float(value)
         return dataclasses.replace(self, **changes)
 
     def describe(self) -> dict[str, float]:
@@ -243,8 +257,10 @@ def _hi(value: float) -> float:
 
 
 @lru_cache(maxsize=256)
-def _plan(cuts: Cuts, pdgs: tuple[int, ...], n_initial: int) -> _Plan:
-    final = range(n_initial, len(pdgs))
+def _plan(cuts: Cuts, pdgs: tuple[int, ...], n_initial: int,
+          decay_products: tuple[int, ...]) -> _Plan:
+    exempt = () if cuts.cut_decays else decay_products
+    final = [i for i in range(n_initial, len(pdgs)) if i not in exempt]
     cls = {i: particle_class(pdgs[i], cuts.maxjetflavor) for i in final}
     idx, rows = [], []
     for i in final:
@@ -353,6 +369,7 @@ def cut_mask(
     user: CutFunction | None = None,
     *,
     n_initial: int = 2,
+    decay_products: tuple[int, ...] = (),
 ):
     """Which events pass the cuts: ``bool [N]`` (True = keep).
 
@@ -362,6 +379,8 @@ def cut_mask(
         pdgs: static PDG ids of the n legs (MG5 order).
         user: optional extra cut ``(p, pdgs) -> bool [N]``, combined with AND.
         n_initial: number of initial legs (cuts apply to the others only).
+        decay_products: legs produced by decay-chain resonances (exempt unless
+            ``cuts.cut_decays``).
 
     Returns:
         ``bool [N]``. Jax-traceable; physics vetoes are a mask, not an error.
@@ -370,7 +389,7 @@ def cut_mask(
     if p.shape[-2] != len(pdgs):
         msg = f"momenta have {p.shape[-2]} particles but {len(pdgs)} PDG ids were given"
         raise InvalidInput(msg)
-    plan = _plan(cuts, pdgs, n_initial)
+    plan = _plan(cuts, pdgs, n_initial, tuple(decay_products))
     ok = jnp.ones(p.shape[:-2], dtype=bool)
 
     idx, pt_lo, pt_hi, e_lo, e_hi, y_lo, y_hi = plan.single

@@ -42,6 +42,7 @@ from colliderax.generation.events.record import (
     ProcessInfo,
     RunInfo,
     concatenate,
+    insert_resonances,
     scale_variation_group,
 )
 from colliderax.generation.events.unweighting import (
@@ -163,7 +164,7 @@ def _dress(prepared, unit, kept: dict, rng: np.random.Generator, event_weight: f
     mass = np.array([params.value(PARTICLES_BY_NAME[x].mass) for x in members[0]])
     weight = np.full(n, event_weight)
     mu_f = np.sqrt(kept["mu_f1"] * kept["mu_f2"])
-    return EventBatch(
+    batch = EventBatch(
         pdg=pdg,
         status=status,
         mothers=mothers,
@@ -181,15 +182,39 @@ def _dress(prepared, unit, kept: dict, rng: np.random.Generator, event_weight: f
         extra_weights=weight[:, None] * extra,
         extra_weight_ids=tuple(SCALE_VARIATION_IDS[pt] for pt in SEVEN_POINT),
     )
+    return _with_resonances(batch, sub.decay_chain, params)
 
 
-def _reference(unit, points, n_points_total):
+def _with_resonances(batch: EventBatch, chain, params) -> EventBatch:
+    """The batch with a decay chain's resonances (status 2) in it; unchanged without one."""
+    if chain is None:
+        return batch
+    return insert_resonances(batch, [PARTICLES_BY_NAME[x].pdg for x in chain.particles],
+                             chain.parents, _resonance_products(chain, batch.momenta, params))
+
+
+def _resonance_products(chain, momenta: np.ndarray, params) -> np.ndarray:
+    """Per event, the decay products' leg masks ``[N, decays]`` of the alternative assignment
+    (identical particles) nearest the resonances' poles: smallest Σ ((m − M)/Γ)²."""
+    masks = np.array(chain.alternatives)  # [alternatives, decays]
+    legs = np.arange(momenta.shape[1])
+    inside = ((masks[..., None] >> legs) & 1).astype(np.float64)
+    q = np.einsum("adl,nlm->nadm", inside, momenta)
+    m = np.sqrt(np.maximum(q[..., 0] ** 2 - np.sum(q[..., 1:] ** 2, axis=-1), 0.0))
+    res = [PARTICLES_BY_NAME[x] for x in chain.particles]
+    pole = np.array([params.value(r.mass) for r in res])
+    width = np.array([params.value(r.width) for r in res])
+    best = np.argmin(np.sum(((m - pole) / width) ** 2, axis=-1), axis=-1)
+    return masks[best]
+
+
+def _reference(prepared, unit, points, n_points_total):
     """Weighted presample points as an event batch (weights sum to the unit's σ estimate)."""
     n = len(points["weight"])
     pdgs = np.array([PARTICLES_BY_NAME[x].pdg for x in unit.members[0]])
     n_legs = len(pdgs)
     status = np.array([-1, -1] + [1] * (n_legs - 2))
-    return EventBatch(
+    batch = EventBatch(
         pdg=np.tile(pdgs, (n, 1)),
         status=np.tile(status, (n, 1)),
         mothers=np.zeros((n, n_legs, 2), dtype=np.int64),
@@ -200,6 +225,8 @@ def _reference(unit, points, n_points_total):
         alpha_s=points["alpha_s"],
         alpha_qed=np.zeros(n),
     )
+    sub = prepared.compiled.subprocesses[unit.subprocess]
+    return _with_resonances(batch, sub.decay_chain, prepared.params)
 
 
 def _to_numpy(points) -> dict:
@@ -372,7 +399,8 @@ def generate_events(
     events = concatenate(batches)
     events = events[rng.permutation(len(events))]
     reference = concatenate([
-        _reference(units[i], pre, len(pre["weight"])) for i, (pre, _) in sorted(presamples.items())
+        _reference(prepared, units[i], pre, len(pre["weight"]))
+        for i, (pre, _) in sorted(presamples.items())
     ])
     n_points = sum(len(pre["weight"]) for pre, _ in presamples.values())
     n_points += sum(r.n_points for r in done)

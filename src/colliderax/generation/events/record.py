@@ -306,6 +306,54 @@ def concatenate(batches: Sequence[EventBatch]) -> EventBatch:
     return EventBatch(**fields, extra_weight_ids=first.extra_weight_ids)
 
 
+def insert_resonances(batch: EventBatch, pdg: Sequence[int], parents: Sequence[int | None],
+                      products: np.ndarray) -> EventBatch:
+    """The batch with intermediate resonances (status 2) after the incoming particles.
+
+    Resonance r (PDG id ``pdg[r]``) decays into the particles of the leg mask
+    ``products[:, r]`` (bit k: particle k of ``batch``, per event) and comes from resonance
+    ``parents[r]`` (None: from the incoming particles); parents precede their daughters. A
+    resonance carries the summed momentum of its products, its virtual mass √(p²), helicity 9,
+    and the colour its products leave open (tags shared between them cancel); each product
+    points to its innermost resonance.
+    """
+    n_in = int((batch.status[0] == -1).sum())
+    n_res = len(pdg)
+    products = np.asarray(products, dtype=np.int64).reshape(batch.n_events, n_res)
+    legs = np.arange(batch.n_particles)
+    inside = (products[:, :, None] >> legs) & 1 == 1  # [N, r, n]
+    momenta = np.einsum("nrl,nlm->nrm", inside.astype(np.float64), batch.momenta)
+    mass = np.sqrt(np.maximum(momenta[..., 0] ** 2 - np.sum(momenta[..., 1:] ** 2, axis=-1),
+                              0.0))
+    line = n_in + 1 + np.arange(n_res)  # 1-based LHE lines of the resonances
+    mothers = np.zeros((batch.n_events, n_res, 2), dtype=np.int64)
+    for r, parent in enumerate(parents):
+        mothers[:, r] = (1, n_in) if parent is None else line[parent]
+    innermost = np.where(inside, line[None, :, None], 0).max(axis=1)  # [N, n]
+    leg_mothers = np.where((innermost > 0)[..., None], innermost[..., None],
+                           batch.mothers + n_res * (batch.mothers > n_in))
+    colour = batch.colour[:, None] * inside[..., None]  # [N, r, n, 2]
+    tags, anti = colour[..., 0], colour[..., 1]
+    shared_c = ((tags[..., :, None] == anti[..., None, :]) & (tags[..., :, None] > 0)).any(-1)
+    shared_a = ((anti[..., :, None] == tags[..., None, :]) & (anti[..., :, None] > 0)).any(-1)
+    res_colour = np.stack([np.where(shared_c, 0, tags).max(-1),
+                           np.where(shared_a, 0, anti).max(-1)], axis=-1)
+
+    def merged(name: str, middle: np.ndarray) -> np.ndarray:
+        full = getattr(batch, name)
+        return np.concatenate([full[:, :n_in], middle, full[:, n_in:]], axis=1)
+
+    return batch.replace(
+        pdg=merged("pdg", np.tile(np.asarray(pdg, dtype=np.int64), (batch.n_events, 1))),
+        status=merged("status", np.full((batch.n_events, n_res), 2, dtype=np.int64)),
+        mothers=np.concatenate([leg_mothers[:, :n_in], mothers, leg_mothers[:, n_in:]], axis=1),
+        colour=merged("colour", res_colour),
+        momenta=merged("momenta", momenta),
+        mass=merged("mass", mass),
+        helicity=merged("helicity", np.full((batch.n_events, n_res), UNKNOWN_HELICITY)),
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class ProcessInfo:
     """One subprocess row of the LHE ``<init>`` block.

@@ -316,6 +316,7 @@ def clustering_for(
     maxjetflavor: int = 4,
     lepton_collider: bool | None = None,
     bwcutoff: float = 15.0,
+    required_s_channel: tuple = (),
 ) -> Clustering:
     """The static description MG5's −1 scale needs, from the process's diagrams.
 
@@ -328,6 +329,10 @@ def clustering_for(
         maxjetflavor: MG5 run-card value (light-parton lines and jets).
         lepton_collider: MG5's lpp1 = lpp2 = 0 measures; default: both beams leptons.
         bwcutoff: MG5 run-card value (on-shell window, in widths).
+        required_s_channel: a decay chain's required lines (see
+            :class:`~colliderax.generation.amplitudes.currents.Enumerator`): only its
+            diagrams give merges, as MG5's configurations of a decay-chain process do, so
+            the resonances are clustered first and the scale is that of the core process.
 
     Raises:
         InvalidInput: not a 2 → n process, unknown particle, or no diagram.
@@ -365,12 +370,13 @@ def clustering_for(
         diagrams = [{}]
     else:
         if orders is None:
-            weighted = lowest_weighted_order(legs, 2, vertices)
+            weighted = lowest_weighted_order(legs, 2, vertices,
+                                             required_s_channel=required_s_channel)
             if weighted is None:
                 msg = f"no tree-level diagram for {pdgs}: cannot cluster"
                 raise InvalidInput(msg)
             orders = {"max_weighted": weighted}
-            built = build_diagrams(legs, 2, vertices, **orders)
+        built = build_diagrams(legs, 2, vertices, **orders, required_s_channel=required_s_channel)
         graph, diagram_of_flow, quartic = built.graph, built.diagram_of_flow, built.quartic
         if not graph.flows:
             msg = f"no tree-level diagram for {pdgs} at orders {orders}: cannot cluster"

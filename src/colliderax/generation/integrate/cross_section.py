@@ -112,14 +112,17 @@ class Physics:
         pdf_scheme: interpolation scheme (see :mod:`generation.pdf`).
         alpha_s: ``q → α_s(q)`` (jax), or None to keep the model's α_s.
         alpha_s_model: the α_s the matrix elements were compiled with.
-        scales: ``pdgs → (p → (μR, μF₁, μF₂))`` built per subprocess (lab momenta;
-            one μF per beam); a NaN scale drops the point.
-        cuts: ``(pdgs) → (p → bool mask)`` built per subprocess (lab momenta).
-        min_pt: ``(pdgs) → per final particle a pT below which every point is cut``
-            (bounds ŝ from below).
+        scales: ``(pdgs, required_s_channel) → (p → (μR, μF₁, μF₂))`` built per subprocess
+            (lab momenta; one μF per beam; the decay chain's required lines); a NaN scale
+            drops the point.
+        cuts: ``(pdgs, decay_products) → (p → bool mask)`` built per subprocess (lab
+            momenta; ``decay_products``: legs from decay-chain resonances).
+        min_pt: ``(pdgs, decay_products) → per final particle a pT below which every point
+            is cut`` (bounds ŝ from below).
         flavour_class: ``pdgs → key``: flavour assignments of one subprocess with different
             keys (e.g. b and light quarks for cuts) get their own integrands.
         channel_weights: how |M|² is split among the channels (see :data:`CHANNEL_WEIGHTS`).
+        bwcutoff: decay-chain resonances are kept within this many widths of their mass.
     """
 
     beams: Beams
@@ -129,9 +132,10 @@ class Physics:
     alpha_s_model: float
     scales: Callable
     cuts: Callable
-    min_pt: Callable = field(default=lambda pdgs: (0.0,) * (len(pdgs) - 2))
+    min_pt: Callable = field(default=lambda pdgs, decay_products=(): (0.0,) * (len(pdgs) - 2))
     flavour_class: Callable = field(default=lambda pdgs: ())
     channel_weights: str = "propagators"
+    bwcutoff: float = 15.0
 
     def __post_init__(self):
         if self.channel_weights not in CHANNEL_WEIGHTS:
@@ -274,7 +278,8 @@ def build_units(compiled, physics: Physics, params, *, n_bins: int = 64) -> tupl
             classes.setdefault(key, []).append(names)
         for members in classes.values():
             member_pdgs = tuple(PARTICLES_BY_NAME[x].pdg for x in members[0])
-            sqrt_shat_min = _sqrt_shat_min(" ".join(members[0]), member_pdgs, masses, physics)
+            sqrt_shat_min = _sqrt_shat_min(" ".join(members[0]), member_pdgs, masses, physics,
+                                           sub.decay_chain, params)
             weight_fn = _make_weight(sub, tuple(members), physics, channels, member_pdgs,
                                      params)
             for c_index, channel in enumerate(channels):
@@ -285,11 +290,23 @@ def build_units(compiled, physics: Physics, params, *, n_bins: int = 64) -> tupl
     return tuple(units)
 
 
-def _sqrt_shat_min(name, pdgs, masses, physics: Physics) -> float:
-    """Σ sqrt(m² + pT,min²) over the final state: a lower bound on √ŝ with the cuts."""
+def _sqrt_shat_min(name, pdgs, masses, physics: Physics, chain, params) -> float:
+    """Σ sqrt(m² + pT,min²) over the final state, a decay chain's products replaced by their
+    resonance's lowest mass M − bwcutoff·Γ when that is larger: a lower bound on √ŝ with the
+    cuts."""
     beams = physics.beams
-    min_pt = physics.min_pt(pdgs)
-    value = sum(math.hypot(m, pt) for m, pt in zip(masses[2:], min_pt, strict=True))
+    products = chain.products if chain is not None else ()
+    min_pt = (0.0, 0.0, *physics.min_pt(pdgs, products))
+    each = [math.hypot(m, pt) for m, pt in zip(masses, min_pt, strict=True)]
+    value = sum(each[2:])
+    if chain is not None:
+        for particle, parent, mask in zip(chain.particles, chain.parents, chain.alternatives[0],
+                                          strict=True):
+            if parent is None:
+                res = PARTICLES_BY_NAME[particle]
+                low = params.value(res.mass) - physics.bwcutoff * params.value(res.width)
+                legs = [k for k in range(len(each)) if mask >> k & 1]
+                value += max(0.0, low - sum(each[k] for k in legs))
     if value >= beams.sqrts:
         msg = (
             f"√s = {beams.sqrts:g} GeV is below the threshold of {name} ({value:g} GeV with "
@@ -370,6 +387,29 @@ def channel_enhancement(sub, channels, params, kind: str):
     return _amplitude_enhancement(sub, channels)
 
 
+def _resonance_window(chain, params, bwcutoff: float):
+    """``p [N, n, 4] → bool [N]``: every decay-chain resonance within ``bwcutoff`` widths of
+    its mass, |√(p_D²) − M| < bwcutoff·Γ with p_D the sum of its products (MG5's cut), for
+    at least one alternative assignment of identical products; always true without a chain."""
+    if chain is None:
+        return lambda p: jnp.ones(p.shape[0], dtype=bool)
+    masks = np.array(chain.alternatives)  # [alternatives, decays]
+    n_legs = max(int(m).bit_length() for m in masks.flat)
+    select = ((masks[..., None] >> np.arange(n_legs)) & 1).astype(np.float64)
+    res = [PARTICLES_BY_NAME[x] for x in chain.particles]
+    mass = np.array([params.value(r.mass) for r in res])
+    half = np.array([bwcutoff * params.value(r.width) for r in res])
+    metric = np.array([1.0, -1.0, -1.0, -1.0])
+
+    def inside(p):
+        q = jnp.einsum("adl,nlm->nadm", jnp.asarray(select, p.dtype), p[:, :n_legs])
+        m2 = jnp.sum(q * q * jnp.asarray(metric, p.dtype), axis=-1)
+        m = jnp.sqrt(jnp.maximum(m2, 0.0))
+        return jnp.any(jnp.all(jnp.abs(m - mass) < half, axis=-1), axis=-1)
+
+    return inside
+
+
 def _make_weight(sub, members, physics: Physics, channels, pdgs, params):
     beams = physics.beams
     flavours = _member_partons(members) if beams.has_pdfs else None
@@ -382,8 +422,10 @@ def _make_weight(sub, members, physics: Physics, channels, pdgs, params):
         raise InvalidInput(msg)
     enhance = (channel_enhancement(sub, channels, params, physics.channel_weights)
                if len(channels) > 1 else None)
-    scales = physics.scales(pdgs)
-    cuts = physics.cuts(pdgs)
+    chain = sub.decay_chain
+    scales = physics.scales(pdgs, chain.required_lines if chain is not None else ())
+    cuts = physics.cuts(pdgs, chain.products if chain is not None else ())
+    window = _resonance_window(chain, params, physics.bwcutoff)
 
     def weight(p, x1, x2, jac, channel):
         mu_r, mu_f1, mu_f2 = scales(p)
@@ -401,7 +443,7 @@ def _make_weight(sub, members, physics: Physics, channels, pdgs, params):
                 physics, flavours[0][:, None], flavours[1][:, None], x1[None, :], x2[None, :],
                 mu_f1[None, :], mu_f2[None, :]), axis=0)
         w = CONV_PB * me * jac / (2.0 * shat)
-        w = jnp.where(cuts(p) & (jac > 0), w, 0.0)
+        w = jnp.where(cuts(p) & window(p) & (jac > 0), w, 0.0)
         return jnp.where(jnp.isfinite(w), w, 0.0), mu_r, mu_f1, mu_f2, a_s
 
     return jax.jit(weight)

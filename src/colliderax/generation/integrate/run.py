@@ -68,6 +68,8 @@ class RunSettings:
             results do not depend on it.
         channel_weights: how the multichannel integrand splits |M|² among the channels
             (:data:`cross_section.CHANNEL_WEIGHTS`).
+        bwcutoff: decay-chain resonances are kept within this many widths of their mass
+            (MG5 run-card ``bwcutoff``).
     """
 
     process: str
@@ -88,8 +90,12 @@ class RunSettings:
     batch: int | None = None
     workers: int = 1
     channel_weights: str = "propagators"
+    bwcutoff: float = 15.0
 
     def __post_init__(self):
+        if not self.bwcutoff > 0:
+            msg = f"bwcutoff must be a positive number of widths, got {self.bwcutoff}"
+            raise InvalidInput(msg)
         if self.pdf_scheme not in SCHEMES:
             msg = f"unknown PDF interpolation {self.pdf_scheme!r}: use one of {', '.join(SCHEMES)}"
             raise InvalidInput(msg)
@@ -136,6 +142,7 @@ class RunSettings:
             "cuts": self.cuts.describe(),
             "precision": self.precision,
             "channel_weights": self.channel_weights,
+            "bwcutoff": self.bwcutoff,
             "seed": self.seed,
             "model_parameters": dataclasses.asdict(params),
         }
@@ -144,9 +151,11 @@ class RunSettings:
 def _min_pt(cuts: Cuts):
     per_class = {"j": cuts.ptj, "b": cuts.ptb, "a": cuts.pta, "l": cuts.ptl}
 
-    def min_pt(pdgs):
+    def min_pt(pdgs, decay_products=()):
+        exempt = () if cuts.cut_decays else decay_products
         return tuple(
-            per_class.get(particle_class(p, cuts.maxjetflavor), 0.0) for p in pdgs[2:]
+            0.0 if k in exempt else per_class.get(particle_class(p, cuts.maxjetflavor), 0.0)
+            for k, p in enumerate(pdgs) if k >= 2
         )
 
     return min_pt
@@ -182,12 +191,13 @@ def prepare(settings: RunSettings, *, dtype: str = "float64") -> Prepared:
     )
     scale, cuts = settings.scale, settings.cuts
 
-    def scales(pdgs):
+    def scales(pdgs, required_s_channel=()):
         clustering = None
         if scale.needs_clustering:
             clustering = clustering_for(
                 pdgs, params, maxjetflavor=cuts.maxjetflavor,
-                lepton_collider=not beams.has_pdfs,
+                lepton_collider=not beams.has_pdfs, bwcutoff=settings.bwcutoff,
+                required_s_channel=required_s_channel,
             )
         dynamic_fac = not scale.fac_is_fixed and beams.has_pdfs
 
@@ -199,9 +209,9 @@ def prepare(settings: RunSettings, *, dtype: str = "float64") -> Prepared:
 
         return fn
 
-    def cut_fn(pdgs):
+    def cut_fn(pdgs, decay_products=()):
         def fn(p):
-            return cut_mask(cuts, p, pdgs)
+            return cut_mask(cuts, p, pdgs, decay_products=decay_products)
 
         return fn
 
@@ -216,6 +226,7 @@ def prepare(settings: RunSettings, *, dtype: str = "float64") -> Prepared:
         min_pt=_min_pt(cuts),
         flavour_class=lambda pdgs: tuple(particle_class(p, cuts.maxjetflavor) for p in pdgs),
         channel_weights=settings.channel_weights,
+        bwcutoff=settings.bwcutoff,
     )
     units = build_units(compiled, physics, params)
     return Prepared(settings, params, compiled, physics, units)

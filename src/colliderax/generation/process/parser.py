@@ -5,8 +5,20 @@ multiparticle labels ``p j l+ l- vl vl~`` (MG5 defaults: ``p = j = g u c d s u~ 
 plus ``b b~`` in ``sm-no_b_mass``) and user definitions (``define NAME = ...``), given as a
 mapping. ``/ x`` removes diagrams with an internal x, ``$ x`` removes s-channel x. ``QCD=n``
 is read as ``QCD<=n`` (as MG5 does). With no coupling order given, MG5's default applies: the
-lowest ``WEIGHTED = 2 QED + QCD`` order that has diagrams. Decay chains (``,``) and loop
-processes (``[...]``) are not supported.
+lowest ``WEIGHTED = 2 QED + QCD`` order that has diagrams. Loop processes (``[...]``) are not
+supported.
+
+Decay chains (MG5 syntax): ``p p > t t~, t > b w+, t~ > b~ w-`` or, nested,
+``p p > t t~, (t > b w+, w+ > e+ ve), t~ > b~ w-``. Each decay replaces one final-state
+particle (a single ``sm`` name; its products may be multiparticle labels) by its products, in
+place, and requires the particle as an s-channel propagator with exactly those products: only
+diagrams with that propagator are kept, and the integrator keeps its invariant mass within
+``bwcutoff`` widths of the pole (MG5's run-card cut). A decay applies to the first undecayed
+instance of its particle (in a parenthesised group: among the products of the enclosing decay;
+at top level: anywhere); instances left undecayed at the end of a group take the group's last
+decay of that particle, so ``p p > w+ w+ j j, w+ > l+ vl`` decays both W bosons, as in MG5.
+Coupling orders cannot be given with decay chains (MG5's lowest order applies: it is the sum of
+the core's and the decays' lowest orders); ``/`` and ``$`` apply to the whole process.
 """
 
 import itertools
@@ -18,6 +30,7 @@ from colliderax.core.errors import InvalidProcess
 from colliderax.generation.model.particles import PARTICLES_BY_NAME
 
 _ORDER = re.compile(r"^(QCD|QED)(<=|=|==)(\d+)$", re.IGNORECASE)
+_TOKEN = re.compile(r"[(),]|[^\s(),]+")
 
 
 def default_multiparticles(model: str = "sm") -> dict[str, tuple[str, ...]]:
@@ -36,8 +49,26 @@ def default_multiparticles(model: str = "sm") -> dict[str, tuple[str, ...]]:
 
 
 @dataclass(frozen=True)
+class Decay:
+    """A required s-channel resonance of a decay chain.
+
+    Attributes:
+        particle: the decaying particle (MG5 name, final-state orientation).
+        legs: positions (0-based, in :attr:`ProcessSpec.final`) of all its final-state
+            descendants.
+        parent: index (in :attr:`ProcessSpec.decays`) of the decay that produced it; None when
+            it comes from the core process.
+    """
+
+    particle: str
+    legs: tuple[int, ...]
+    parent: int | None
+
+
+@dataclass(frozen=True)
 class ProcessSpec:
-    """A parsed process: per leg, the particle names it may stand for."""
+    """A parsed process: per leg, the particle names it may stand for; decays (parents before
+    their daughters) for a decay chain."""
 
     text: str
     initial: tuple[tuple[str, ...], ...]
@@ -46,6 +77,7 @@ class ProcessSpec:
     forbid_s_channel: frozenset[str] = frozenset()
     max_qcd: int | None = None
     max_qed: int | None = None
+    decays: tuple[Decay, ...] = ()
 
     @property
     def has_orders(self) -> bool:
@@ -75,10 +107,11 @@ def parse_process(
         for w in words:
             expanded.extend(_lookup(w, labels))
         labels[name] = tuple(dict.fromkeys(expanded))
-    if "," in text or "[" in text:
-        msg = f"{text!r}: decay chains (',') and loop processes ('[...]') are not supported"
+    if "[" in text:
+        msg = f"{text!r}: loop processes ('[...]') are not supported (tree level only)"
         raise InvalidProcess(msg)
-    words = text.replace(">", " > ").split()
+    core, *decay_groups = _split_commas(_TOKEN.findall(text.replace(">", " > ")), text)
+    words = core
     if words.count(">") != 1:
         msg = f"{text!r}: a process needs exactly one '>' between initial and final state"
         raise InvalidProcess(msg)
@@ -113,15 +146,141 @@ def parse_process(
     if not final_words:
         msg = f"{text!r}: no final-state particles"
         raise InvalidProcess(msg)
+    final = [_Leaf(_lookup(w, labels)) for w in final_words]
+    if decay_groups:
+        if max_orders:
+            msg = (f"{text!r}: coupling orders cannot be combined with decay chains; drop them "
+                   "(MG5's lowest order applies)")
+            raise InvalidProcess(msg)
+        _apply_decays(final, [_parse_decay(g, text, labels) for g in decay_groups], text,
+                      anywhere=True)
+    flat, decays = _flatten(final)
     return ProcessSpec(
-        text=" ".join(words),
+        text=" ".join(words) + "".join(", " + " ".join(g) for g in decay_groups),
         initial=tuple(_lookup(w, labels) for w in initial_words),
-        final=tuple(_lookup(w, labels) for w in final_words),
+        final=tuple(flat),
         forbid_internal=frozenset(forbid["/"]),
         forbid_s_channel=frozenset(forbid["$"]),
         max_qcd=max_orders.get("QCD"),
         max_qed=max_orders.get("QED"),
+        decays=tuple(decays),
     )
+
+
+def _split_commas(tokens: list[str], text: str) -> list[list[str]]:
+    """Split a token list at the commas outside parentheses."""
+    groups: list[list[str]] = [[]]
+    depth = 0
+    for t in tokens:
+        depth += {"(": 1, ")": -1}.get(t, 0)
+        if depth < 0:
+            msg = f"{text!r}: unbalanced ')' in the decay chain"
+            raise InvalidProcess(msg)
+        if t == "," and depth == 0:
+            groups.append([])
+        else:
+            groups[-1].append(t)
+    if depth:
+        msg = f"{text!r}: unbalanced '(' in the decay chain"
+        raise InvalidProcess(msg)
+    if any(not g for g in groups):
+        msg = f"{text!r}: empty decay between commas"
+        raise InvalidProcess(msg)
+    return groups
+
+
+@dataclass
+class _Leaf:
+    """A final-state particle while decays are applied (``decay``: the products' leaves)."""
+
+    options: tuple[str, ...]
+    decay: list["_Leaf"] | None = None
+
+
+@dataclass(frozen=True)
+class _DecayNode:
+    particle: str
+    products: tuple[tuple[str, ...], ...]
+    inner: tuple["_DecayNode", ...]
+
+
+def _parse_decay(tokens: list[str], text: str, labels) -> _DecayNode:
+    """``X > a b ...`` or ``(X > a b ..., inner decays...)``."""
+    inner: list[_DecayNode] = []
+    if tokens[0] == "(":
+        if tokens[-1] != ")":
+            msg = f"{text!r}: text after ')' in the decay chain"
+            raise InvalidProcess(msg)
+        head, *rest = _split_commas(tokens[1:-1], text)
+        inner = [_parse_decay(g, text, labels) for g in rest]
+        tokens = head
+    if len(tokens) < 4 or tokens[1] != ">" or ">" in tokens[2:] or "(" in tokens:
+        msg = (f"{text!r}: a decay is written 'X > a b ...' with one decaying particle "
+               f"(got {' '.join(tokens)!r})")
+        raise InvalidProcess(msg)
+    particle = tokens[0]
+    if particle not in PARTICLES_BY_NAME:
+        msg = (f"{text!r}: the decaying particle {particle!r} must be a single sm particle, "
+               "not a multiparticle label")
+        raise InvalidProcess(msg)
+    for w in tokens[2:]:
+        if w in ("/", "$") or _ORDER.match(w):
+            msg = (f"{text!r}: exclusions and coupling orders go with the core process, not "
+                   f"into the decay {' '.join(tokens)!r}")
+            raise InvalidProcess(msg)
+    products = tuple(_lookup(w, labels) for w in tokens[2:])
+    return _DecayNode(particle, products, tuple(inner))
+
+
+def _undecayed(leaves: list[_Leaf], deep: bool):
+    for leaf in leaves:
+        if leaf.decay is None:
+            yield leaf
+        elif deep:
+            yield from _undecayed(leaf.decay, deep)
+
+
+def _decay(leaf: _Leaf, node: _DecayNode, text: str) -> None:
+    leaf.decay = [_Leaf(p) for p in node.products]
+    _apply_decays(leaf.decay, list(node.inner), text, anywhere=False)
+
+
+def _apply_decays(leaves: list[_Leaf], nodes: list[_DecayNode], text: str, *, anywhere: bool):
+    """Decay the first undecayed instance per node, then the leftover instances of decayed
+    particles with the group's last decay of that particle."""
+    for node in nodes:
+        leaf = next((x for x in _undecayed(leaves, anywhere) if x.options == (node.particle,)),
+                    None)
+        if leaf is None:
+            msg = (f"{text!r}: the decay '{node.particle} > ...' has no undecayed "
+                   f"{node.particle} to act on")
+            raise InvalidProcess(msg)
+        _decay(leaf, node, text)
+    last = {node.particle: node for node in nodes}
+    for leaf in list(_undecayed(leaves, anywhere)):
+        if len(leaf.options) == 1 and leaf.options[0] in last:
+            _decay(leaf, last[leaf.options[0]], text)
+
+
+def _flatten(leaves: list[_Leaf]) -> tuple[list[tuple[str, ...]], list[Decay]]:
+    """Final-state legs in order (decayed particles replaced by their products) and the
+    decays in preorder."""
+    flat: list[tuple[str, ...]] = []
+    decays: list[Decay] = []
+
+    def walk(leaf: _Leaf, parent: int | None) -> list[int]:
+        if leaf.decay is None:
+            flat.append(leaf.options)
+            return [len(flat) - 1]
+        index = len(decays)
+        decays.append(Decay(leaf.options[0], (), parent))
+        legs = [k for child in leaf.decay for k in walk(child, index)]
+        decays[index] = Decay(leaf.options[0], tuple(legs), parent)
+        return legs
+
+    for leaf in leaves:
+        walk(leaf, None)
+    return flat, decays
 
 
 def _charge_conserved(initial: tuple[str, ...], final: tuple[str, ...]) -> bool:
