@@ -19,6 +19,7 @@ from colliderax.generation.phasespace import rambo, two_to_n
 from colliderax.generation.process import parse_process
 from colliderax.generation.process.parser import Decay
 from colliderax.io.lhe import write_lhe
+from tests.io.test_lhe import pythia_reads_cleanly
 
 
 def test_decays_replace_their_particle_in_place():
@@ -156,23 +157,10 @@ def test_resonances_are_written_in_the_event_record(top_pair_events):
 
 def test_pylhe_and_pythia_read_resonances(top_pair_events, tmp_path):
     pylhe = pytest.importorskip("pylhe")
-    pythia8 = pytest.importorskip("pythia8mc")
-    from colliderax.detector.sources import _xml_dir
-    from tests.io.test_lhe import _captured_fd1
 
     _, generated = top_pair_events
     events = generated.events[:30]
     path = write_lhe(tmp_path / "events.lhe.gz", generated.run_info, [events])
     read = list(pylhe.LHEFile.fromfile(str(path)).events)
     assert [p.status for p in read[0].particles] == [-1, -1, 2, 2, 1, 1, 1, 1]
-    with _captured_fd1() as lines:
-        pythia = pythia8.Pythia(_xml_dir(pythia8), False)
-        for setting in ("Beams:frameType = 4", f"Beams:LHEF = {path}", "PartonLevel:MPI = off",
-                        "Next:numberCount = 0", "Random:setSeed = on", "Random:seed = 3"):
-            assert pythia.readString(setting)
-        assert pythia.init()
-        accepted = sum(bool(pythia.next()) for _ in range(15))
-        pythia.stat()
-    assert accepted == 15
-    stats = lines[next(i for i, line in enumerate(lines) if "Error and Warning" in line):]
-    assert any("no errors or warnings to report" in line for line in stats), stats
+    assert pythia_reads_cleanly(path, 15)

@@ -183,24 +183,42 @@ def _captured_fd1():
             lines.extend(tmp.read().decode(errors="replace").splitlines())
 
 
+def _pythia_reading(path, seed: int):
+    """An initialised PYTHIA 8 reading an LHE file (no MPI, fixed seed)."""
+    pythia8 = pytest.importorskip("pythia8mc")
+    from colliderax.detector.sources import _xml_dir
+
+    pythia = pythia8.Pythia(_xml_dir(pythia8), False)
+    for setting in ("Beams:frameType = 4", f"Beams:LHEF = {path}", "PartonLevel:MPI = off",
+                    "Next:numberCount = 0", "Random:setSeed = on", f"Random:seed = {seed}"):
+        assert pythia.readString(setting)
+    assert pythia.init()
+    return pythia
+
+
+def pythia_reads_cleanly(path, n_events: int) -> bool:
+    """Whether PYTHIA 8 (LHEF input, no MPI) accepts the first ``n_events`` events of an LHE
+    file and its statistics report no error or warning."""
+    with _captured_fd1() as lines:
+        pythia = _pythia_reading(path, seed=3)
+        accepted = sum(bool(pythia.next()) for _ in range(n_events))
+        pythia.stat()
+    stats = lines[next(i for i, line in enumerate(lines) if "Error and Warning" in line):]
+    return accepted == n_events and any("no errors or warnings to report" in line
+                                        for line in stats)
+
+
 def test_pythia_showers_the_file_without_errors(tmp_path):
     """Pythia 8 reads a gzip LHE v3 file (three subprocesses of 4 and 12 particles, with
     t, t~, W+ and W- resonances in the decay chains), showers and hadronises every event and
     reports no error or warning."""
-    pythia8 = pytest.importorskip("pythia8mc")
-    from colliderax.detector.sources import _xml_dir
-
     info = run_info()
     info = info.replace(processes=(*info.processes, ProcessInfo(3, 10.0, 0.1, 2.0)))
     n = 10
     batch = concatenate([drell_yan_batch(n), ttbar_batch(n)])
     path = write_lhe(tmp_path / "events.lhe.gz", info, [batch, ttbar_dilepton_batch(n)])
     with _captured_fd1() as lines:
-        pythia = pythia8.Pythia(_xml_dir(pythia8), False)
-        for setting in ("Beams:frameType = 4", f"Beams:LHEF = {path}", "PartonLevel:MPI = off",
-                        "Next:numberCount = 0", "Random:setSeed = on", "Random:seed = 7"):
-            assert pythia.readString(setting)
-        assert pythia.init()
+        pythia = _pythia_reading(path, seed=7)
         accepted = 0
         for _ in range(3 * n):
             accepted += bool(pythia.next())

@@ -19,7 +19,7 @@ from colliderax.generation.integrate.run import (
     prepare,
 )
 from colliderax.io.lhe import write_lhe
-from tests.io.test_lhe import _captured_fd1
+from tests.io.test_lhe import pythia_reads_cleanly
 
 
 def _run(process, n_events, scale="fixed:173", precision=0.01, seed=4):
@@ -103,8 +103,6 @@ def test_unweighted_events_follow_the_weighted_distributions(ttbar):
 
 def test_pylhe_and_pythia_read_the_events(ttbar, tmp_path):
     pylhe = pytest.importorskip("pylhe")
-    pythia8 = pytest.importorskip("pythia8mc")
-    from colliderax.detector.sources import _xml_dir
 
     _, _, generated = ttbar
     events = generated.events[:40]
@@ -112,17 +110,7 @@ def test_pylhe_and_pythia_read_the_events(ttbar, tmp_path):
     read = list(pylhe.LHEFile.fromfile(str(path)).events)
     assert len(read) == 40
     assert [p.id for p in read[0].particles] == events.pdg[0].tolist()
-    with _captured_fd1() as lines:
-        pythia = pythia8.Pythia(_xml_dir(pythia8), False)
-        for setting in ("Beams:frameType = 4", f"Beams:LHEF = {path}", "PartonLevel:MPI = off",
-                        "Next:numberCount = 0", "Random:setSeed = on", "Random:seed = 3"):
-            assert pythia.readString(setting)
-        assert pythia.init()
-        accepted = sum(bool(pythia.next()) for _ in range(20))
-        pythia.stat()
-    assert accepted == 20
-    stats = lines[next(i for i, line in enumerate(lines) if "Error and Warning" in line):]
-    assert any("no errors or warnings to report" in line for line in stats), stats
+    assert pythia_reads_cleanly(path, 20)
 
 
 def test_worker_threads_change_nothing(ttbar):
