@@ -1,6 +1,8 @@
 """Unweighted events from the integrator: valid records, the weighted distributions, files that
 pylhe and PYTHIA 8 read."""
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -10,7 +12,6 @@ from colliderax.generation.events import chi2_compare, concatenate, histogram, r
 from colliderax.generation.events.generate import generate_events
 from colliderax.generation.events.observables import invariant_mass, transverse_momentum
 from colliderax.generation.events.scales import ScaleChoice
-from colliderax.generation.integrate import vegas_init
 from colliderax.generation.integrate.cross_section import integrate, sample_points
 from colliderax.generation.integrate.run import (
     RunSettings,
@@ -118,19 +119,18 @@ def test_worker_threads_change_nothing(ttbar):
     events as one: every unit has its own random streams."""
     prepared, xsec, generated = ttbar
     units = prepared.units
-    saved = [(u.grid, u.counts, u.sigma_point, list(u.history)) for u in units]
+    saved = [dataclasses.replace(u, history=list(u.history)) for u in units]
     try:
         for u in units:
-            u.grid, u.counts, u.sigma_point = vegas_init(u.dim), None, 1.0
-            u.history.clear()
+            u.reset()
         again = integrate(jax.random.key(prepared.settings.seed), units,
                           prepared.compiled.subprocesses, precision=0.01, batch=default_batch(),
                           workers=2)
         assert (again.sigma_pb, again.error_pb) == (xsec.sigma_pb, xsec.error_pb)
         threaded = generate_events(prepared, again, 4000, seed=4, workers=2)
     finally:
-        for u, (grid, counts, sigma_point, history) in zip(units, saved, strict=True):
-            u.grid, u.counts, u.sigma_point, u.history[:] = grid, counts, sigma_point, history
+        for u, old in zip(units, saved, strict=True):
+            u.__dict__.update(old.__dict__)
     np.testing.assert_array_equal(threaded.events.momenta, generated.events.momenta)
     np.testing.assert_array_equal(threaded.events.pdg, generated.events.pdg)
     np.testing.assert_array_equal(threaded.events.colour, generated.events.colour)

@@ -304,7 +304,9 @@ def _keep(prepared, unit, count: int, w_max: float, key, rng, batch: int, event_
         over += float(np.sum(np.maximum(w - w_max, 0.0)))
         total += float(np.sum(w))
         keep = rng.random(len(w)) * w_max < w
-        take = np.flatnonzero(keep)[: count - n_kept]
+        # A random subset when the batch holds more than needed: the points come sorted by
+        # VEGAS hypercube, so its first ones would favour one corner of phase space.
+        take = np.sort(rng.permutation(np.flatnonzero(keep))[: count - n_kept])
         if len(take):
             kept.append({k: v[take] for k, v in points.items()})
             n_kept += len(take)

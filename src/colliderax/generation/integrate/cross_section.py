@@ -170,9 +170,18 @@ class Unit:
     dim: int
     sample: Callable  # u [N, dim] → PointBatch
     grid: VegasGrid
-    counts: np.ndarray | None = None  # points per VEGAS+ hypercube in a batch
+    counts: np.ndarray | None = None  # points per VEGAS+ hypercube in an iteration
+    cube_variances: np.ndarray | None = None  # per hypercube, last iteration
     sigma_point: float = 1.0  # standard deviation of the weights (last iteration)
     history: list = field(default_factory=list)  # (mean, variance) per kept iteration
+
+    def reset(self) -> None:
+        """Forget the adaptation: a uniform grid and strata, no history."""
+        self.grid = vegas_init(self.dim, self.grid.edges.shape[1] - 1, self.grid.edges.dtype)
+        self.counts = None
+        self.cube_variances = None
+        self.sigma_point = 1.0
+        self.history.clear()
 
     @property
     def sigma(self) -> tuple[float, float]:
@@ -498,13 +507,14 @@ def _make_sampler(channel: Channel, c_index: int, beams: Beams, sqrt_shat_min, w
 
 
 @partial(jax.jit, static_argnums=(3, 4))
-def _vegas_points(key, grid: VegasGrid, counts, strata: int, n_points: int):
-    """Stratified points through the VEGAS map: x, Jacobian, bin index, hypercube index and
-    the stratification factor n_points/(H n_h) of each point."""
+def _vegas_points(key, grid: VegasGrid, counts, strata: int, n_points: int, start=0):
+    """A batch of ``n_points`` stratified points (from position ``start`` of the iteration's
+    Σ counts) through the VEGAS map: x, Jacobian times the stratification factor
+    N/(H n_h) (N = Σ counts), bin index and hypercube index."""
     dim = grid.edges.shape[0]
-    y, cube = stratified_uniform(key, counts, strata, dim, n_points, grid.edges.dtype)
+    y, cube = stratified_uniform(key, counts, strata, dim, n_points, grid.edges.dtype, start)
     x, jac, index = vegas_map(grid, y)
-    factor = n_points / (counts.shape[0] * counts[cube])
+    factor = jnp.sum(counts) / (counts.shape[0] * counts[cube])
     return x, jac * factor, index, cube
 
 
@@ -520,12 +530,16 @@ _bin_sums = jax.jit(bin_sums)
 _refine = jax.jit(refine, static_argnums=2)
 
 
-def _strata_of(unit: Unit, batch: int):
-    """The unit's stratification for this batch size (uniform at first)."""
-    strata = n_strata(unit.dim, batch)
+def _strata_of(unit: Unit, n_points: int):
+    """The unit's stratification of ``n_points`` (one iteration, possibly several batches):
+    ∝ the last iteration's hypercube variances when the hypercubes are the same, else
+    uniform."""
+    strata = n_strata(unit.dim, n_points)
     n_cubes = strata**unit.dim
-    if unit.counts is None or len(unit.counts) != n_cubes or unit.counts.sum() != batch:
-        unit.counts = allocate_strata(np.ones(n_cubes), batch)
+    if unit.counts is None or len(unit.counts) != n_cubes or unit.counts.sum() != n_points:
+        same = unit.cube_variances is not None and len(unit.cube_variances) == n_cubes
+        unit.counts = allocate_strata(unit.cube_variances if same else np.ones(n_cubes),
+                                      n_points)
     return strata, n_cubes
 
 
@@ -539,12 +553,12 @@ def sample_points(key, unit: Unit, batch: int) -> PointBatch:
     return dataclasses.replace(points, weight=points.weight * jac)
 
 
-def _batch_sums(key, unit: Unit, counts, strata: int, n_cubes: int, batch: int):
-    """One stratified batch of a unit: per-hypercube Σ fJ and Σ (fJ)², and the per-bin sums
-    that adapt the grid."""
-    x, jac, index, cube = _vegas_points(key, unit.grid, counts, strata, batch)
-    w = unit.sample(x).weight * jac  # f J × n/(H n_h): its batch mean estimates σ
-    raw = w * (counts.shape[0] * counts[cube] / batch)  # f J
+def _batch_sums(key, unit: Unit, counts, strata: int, n_cubes: int, batch: int, start: int):
+    """One batch (points ``start`` … ``start + batch`` of the iteration's stratification) of a
+    unit: per-hypercube Σ fJ and Σ (fJ)², and the per-bin sums that adapt the grid."""
+    x, jac, index, cube = _vegas_points(key, unit.grid, counts, strata, batch, start)
+    w = unit.sample(x).weight * jac  # f J × N/(H n_h): its mean over the iteration estimates σ
+    raw = w * (counts.shape[0] * counts[cube] / jnp.sum(counts))  # f J
     c1, c2 = _cube_sums(cube, raw, n_cubes)
     # Σ (fJ)² per bin, each point weighted by its cube's V_h/n_h (∝ w·fJ). Waiting for the
     # result keeps one batch in flight per thread (queued batches hold their buffers).
@@ -553,12 +567,12 @@ def _batch_sums(key, unit: Unit, counts, strata: int, n_cubes: int, batch: int):
 
 def _adapt_unit(unit: Unit, sums: list, batch: int, alpha: float = 1.5):
     """Combine a unit's batch sums (in batch order): its mean and variance of the mean; the
-    grid is refined and the hypercube counts re-allocated (VEGAS+)."""
+    grid is refined and the hypercube variances kept for the next allocation (VEGAS+)."""
     n_cubes = len(unit.counts)
     s1, s2, bins = sums[0]
     for c1, c2, d in sums[1:]:
         s1, s2, bins = s1 + c1, s2 + c2, bins + d
-    n_h = len(sums) * np.asarray(unit.counts, dtype=float)
+    n_h = np.asarray(unit.counts, dtype=float)
     s1, s2 = np.asarray(s1), np.asarray(s2)
     mean_h = s1 / n_h
     var_h = np.maximum(s2 / n_h - mean_h**2, 0.0) * n_h / np.maximum(n_h - 1, 1)
@@ -566,7 +580,8 @@ def _adapt_unit(unit: Unit, sums: list, batch: int, alpha: float = 1.5):
     var = float(np.sum(var_h / n_h) / n_cubes**2)
     if s2.sum() > 0:
         unit.grid = _refine(unit.grid, bins, alpha)
-        unit.counts = allocate_strata(var_h, batch)
+        unit.cube_variances = var_h
+        unit.counts = None
     unit.sigma_point = math.sqrt(var * len(sums) * batch)
     return mean, var
 
@@ -598,7 +613,7 @@ def _adapting_pass(key, it: int, units, n_batches: list[int], batch: int, worker
     adapts: returns ``[(mean, variance of the mean)]`` per unit."""
     plans = []
     for u_index, unit in enumerate(units):
-        strata, n_cubes = _strata_of(unit, batch)
+        strata, n_cubes = _strata_of(unit, n_batches[u_index] * batch)
         plans.append((jax.random.fold_in(jax.random.fold_in(key, it), u_index),
                       jnp.asarray(unit.counts), strata, n_cubes))
     tasks = [(u, b) for u in range(len(units)) for b in range(n_batches[u])]
@@ -606,7 +621,8 @@ def _adapting_pass(key, it: int, units, n_batches: list[int], batch: int, worker
     def run(t):
         u, b = tasks[t]
         k, counts, strata, n_cubes = plans[u]
-        return _batch_sums(jax.random.fold_in(k, b), units[u], counts, strata, n_cubes, batch)
+        return _batch_sums(jax.random.fold_in(k, b), units[u], counts, strata, n_cubes, batch,
+                           b * batch)
 
     sums = map_tasks(run, len(tasks), workers)
     per_unit: list[list] = [[] for _ in units]

@@ -104,14 +104,17 @@ def n_strata(dim: int, n_points: int) -> int:
     return max(1, int((n_points / 2) ** (1.0 / dim) + 1e-9))
 
 
-def stratified_uniform(key, counts, strata: int, dim: int, n_points: int, dtype=jnp.float64):
-    """``n_points`` uniform points in [0, 1)^dim, ``counts[h]`` of them in hypercube h.
+def stratified_uniform(key, counts, strata: int, dim: int, n_points: int, dtype=jnp.float64,
+                       start=0):
+    """Uniform points in [0, 1)^dim, ``counts[h]`` of them in hypercube h, in cube order:
+    the ``n_points`` of them from position ``start`` on (a batch of a stratification that
+    spans several batches; by default all of them, ``sum(counts) = n_points``).
 
-    Returns ``(y [n_points, dim], cube [n_points])``. ``counts`` (sum = n_points) is data, not
+    Returns ``(y [n_points, dim], cube [n_points])``. ``counts`` and ``start`` are data, not
     shape, so a new allocation does not recompile.
     """
-    n_cubes = strata**dim
-    cube = jnp.repeat(jnp.arange(n_cubes), counts, total_repeat_length=n_points)
+    ends = jnp.cumsum(counts)
+    cube = jnp.searchsorted(ends, start + jnp.arange(n_points), side="right")
     digits = (cube[:, None] // (strata ** jnp.arange(dim))[None, :]) % strata
     u = jax.random.uniform(key, (n_points, dim), dtype=dtype)
     return (digits + u) / strata, cube
