@@ -655,7 +655,7 @@ def integrate(
     *,
     precision: float = 0.005,
     batch: int = 4096,
-    warmup: int = 3,
+    warmup: int = 2,
     warmup_batches: int = 2,
     max_iterations: int = 20,
     min_iterations: int = 3,
