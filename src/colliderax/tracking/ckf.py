@@ -305,13 +305,10 @@ def _extend(
         w_u = cfg.window_sigma * np.sqrt(var_u + sig_u_l**2)
         w_v = cfg.window_sigma * np.sqrt(var_v + sig_v_l**2)
         dphi = w_u / np.maximum(r_pred, 1.0)
-        qi, hi = index.window(k, phi_p - dphi, phi_p + dphi)
-        v_hit = np.where(hits.is_barrel[hi], hits.z[hi], hits.r[hi])
-        near = np.abs(v_hit - v_p[qi]) < w_v[qi]
-        qi, hi = qi[near], hi[near]
+        qi, hi = index.window(k, phi_p - dphi, phi_p + dphi, v_p - w_v, v_p + w_v)
         # nearest max_hits_per_layer per candidate (normalised distance)
         du = (np.mod(hits.phi[hi] - phi_p[qi] + np.pi, 2 * np.pi) - np.pi) * r_pred[qi] / w_u[qi]
-        dv = (v_hit[near] - v_p[qi]) / w_v[qi]
+        dv = (index.v[hi] - v_p[qi]) / w_v[qi]
         order = np.lexsort((du * du + dv * dv, qi))
         qi, hi = qi[order], hi[order]
         first = np.searchsorted(qi, qi)

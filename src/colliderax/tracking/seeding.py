@@ -160,10 +160,12 @@ def find_seeds(
     r, z, phi = hits.r, hits.z, hits.phi
     free = np.ones(len(hits), dtype=bool) if used is None else ~used
     k = KAPPA * abs(bz) / (2.0 * config.pt_min)
+    cot_max = np.sinh(config.eta_max)
     out = []
     layers = index.hits_layers
     for la, lb, lc in triplets:
-        a_idx = np.flatnonzero((hits.layer == la) & free)
+        a_idx = index.layer_hits(la)
+        a_idx = a_idx[free[a_idx]]
         if len(a_idx) == 0:
             continue
         # doublets A-B in an azimuthal window set by the pT and d0 cuts
@@ -176,7 +178,15 @@ def find_seeds(
             + config.d0_max * np.abs(1.0 / ra - 1.0 / rb_max)
             + config.phi_slack
         )
-        q, b_idx = index.window(np.full(len(a_idx), lb), phi[a_idx] - dphi, phi[a_idx] + dphi)
+        # and in v, by the lines from the luminous region (|z0| < z0_max, |eta| < eta_max)
+        za = z[a_idx]
+        v_lo, v_hi = _line_window(
+            index, lb, ra, za,
+            np.maximum((za - config.z0_max) / ra, -cot_max),
+            np.minimum((za + config.z0_max) / ra, cot_max),
+        )
+        q, b_idx = index.window(np.full(len(a_idx), lb), phi[a_idx] - dphi, phi[a_idx] + dphi,
+                                v_lo, v_hi)
         a2 = a_idx[q]
         keep = free[b_idx]
         a2, b2 = a2[keep], b_idx[keep]
@@ -207,7 +217,9 @@ def find_seeds(
         ra2, rb2 = r[a2], r[b2]
         d0_term = config.d0_max * np.abs(1.0 / rb2 - 1.0 / rc - lever * (1.0 / ra2 - 1.0 / rb2))
         half = 0.1 * np.abs(dab) * lever + config.phi_slack + d0_term
-        q, c_idx = index.window(np.full(len(a2), lc), centre - half, centre + half)
+        tol = config.cot_tolerance * (1.0 + cot * cot)
+        v_lo, v_hi = _line_window(index, lc, rb2, z[b2], cot - tol, cot + tol)
+        q, c_idx = index.window(np.full(len(a2), lc), centre - half, centre + half, v_lo, v_hi)
         a3, b3 = a2[q], b2[q]
         keep = free[c_idx]
         a3, b3, c3, cot_ab = a3[keep], b3[keep], c_idx[keep], cot[q][keep]
@@ -234,6 +246,33 @@ def find_seeds(
 
     params = helix_from_triplet(xyz(seeds[:, 0]), xyz(seeds[:, 1]), xyz(seeds[:, 2]), bz)
     return seeds, params
+
+
+def _line_window(index: LayerIndex, layer: int, r0, z0, cot_lo, cot_hi):
+    """v range [mm] on ``layer`` of the straight lines (in r-z) from (r0, z0) [mm] with
+    cot(theta) in [cot_lo, cot_hi] that move outwards by more than 1 mm in r.
+
+    The layer's hits lie between ``index.pos_range`` in r (barrel) or z (disk); v = z + cot dr
+    (barrel) or r0 + dz / cot (disk) is bilinear in the two intervals, so its extremes are at
+    the corners. A superset of the hits the seeding cuts accept (a tiny margin covers rounding).
+    """
+    p_lo, p_hi = index.pos_range[layer]
+    eps = 1e-6
+    if index.hits_layers[layer].is_barrel:
+        d_lo, d_hi = np.maximum(p_lo - r0, 1.0), p_hi - r0
+        corners = np.stack([cot_lo * d_lo, cot_lo * d_hi, cot_hi * d_lo, cot_hi * d_hi])
+        v_lo, v_hi = z0 + corners.min(0) - eps, z0 + corners.max(0) + eps
+        empty = (d_hi < d_lo) | (cot_hi < cot_lo)
+    else:
+        one_sign = (cot_lo > 0) | (cot_hi < 0)
+        inv_lo = 1.0 / np.where(one_sign, cot_hi, 1.0)
+        inv_hi = 1.0 / np.where(one_sign, cot_lo, 1.0)
+        d_lo, d_hi = p_lo - z0, p_hi - z0
+        corners = np.stack([d_lo * inv_lo, d_lo * inv_hi, d_hi * inv_lo, d_hi * inv_hi])
+        v_lo = np.where(one_sign, np.maximum(r0 + corners.min(0), r0 + 1.0) - eps, r0 + 1.0 - eps)
+        v_hi = np.where(one_sign, r0 + corners.max(0) + eps, np.inf)
+        empty = cot_hi < cot_lo
+    return np.where(empty, np.inf, v_lo), np.where(empty, -np.inf, v_hi)
 
 
 def _wrap(a: np.ndarray) -> np.ndarray:
