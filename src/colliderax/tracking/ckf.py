@@ -25,6 +25,7 @@ to powers of two (bounded recompilation).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
 
@@ -140,49 +141,59 @@ def _update_kernel(x, p, q_prev, hit, bz, mass):
     return jax.vmap(one)(x, p, q_prev, hit)
 
 
-@jax.jit
-def _predict_kernel(x, p, q_prev, s_last, last_layer, lay_barrel, lay_pos, lay_lo, lay_hi, bz):
-    """Next layer crossed after arc ``s_last`` and the predicted (phi, v) with its covariance.
+def _look_ahead(x, p, last_barrel, last_pos, l0, layers, bz, n_look):
+    """The next ``n_look`` layers a track crosses after its last hit (on the cylinder of
+    radius or the plane at z ``last_pos`` [mm], on layer ``l0``) and the predicted (phi, v)
+    there with their variances.
 
-    Returns (layer index or -1, s, phi, v, var_u [mm^2] (r-phi), var_v [mm^2]).
+    Each layer is the nearest crossing more than 0.5 mm of arc beyond the previous one, inside
+    the layer's extent (plus a margin) and within 0.9 pi of turning. ``p`` is the covariance
+    with the scattering of the last crossing. Returns (layer index or -1, phi, v,
+    var_u [mm^2] (r-phi), var_v [mm^2]), each of shape (n_look,), and whether the last hit's
+    arc is finite.
     """
+    s0 = surface_arc(x, last_barrel, last_pos, bz)
+    lay_barrel, lay_pos, lay_lo, lay_hi = layers
+    s = surface_arc(x[None, :], lay_barrel, lay_pos, bz)
+    px, py, pz, _ = point_at(x[None, :], s, bz)
+    coord = jnp.where(lay_barrel, pz, jnp.hypot(px, py))
+    rho = curvature_from_params(x, bz)
+    ok = (
+        jnp.isfinite(s)
+        & (coord >= lay_lo)
+        & (coord <= lay_hi)
+        & (jnp.abs(rho * s) < 0.9 * jnp.pi)
+    )
+    s_ok = jnp.where(ok, s, jnp.inf)
+    ids = jnp.arange(lay_barrel.shape[0])
 
-    def one(x, p, q, s0, l0):
-        s = surface_arc(x[None, :], lay_barrel, lay_pos, bz)
-        px, py, pz, _ = point_at(x[None, :], s, bz)
-        coord = jnp.where(lay_barrel, pz, jnp.hypot(px, py))
-        rho = curvature_from_params(x, bz)
-        ok = (
-            jnp.isfinite(s)
-            & (s > s0 + 0.5)
-            & (jnp.arange(lay_barrel.shape[0]) != l0)
-            & (coord >= lay_lo)
-            & (coord <= lay_hi)
-            & (jnp.abs(rho * s) < 0.9 * jnp.pi)
-        )
-        s_ok = jnp.where(ok, s, jnp.inf)
-        k = jnp.argmin(s_ok)
-        found = jnp.isfinite(s_ok[k])
+    def next_layer(carry, _):
+        s0, l0 = carry
+        cand = jnp.where((s_ok > s0 + 0.5) & (ids != l0), s_ok, jnp.inf)
+        k = jnp.argmin(cand)
+        found = jnp.isfinite(cand[k])
         is_b, pos = lay_barrel[k], lay_pos[k]
         pred = _local(x, is_b, pos, bz)
         jac = jax.jacfwd(_local)(x, is_b, pos, bz)
         r_here = jnp.where(is_b, pos, pred[1])
-        cov = jac @ (p + q) @ jac.T
-        return (
-            jnp.where(found, k, -1),
-            jnp.where(found, s_ok[k], 0.0),
-            pred[0],
-            pred[1],
-            cov[0, 0] * r_here * r_here,
-            cov[1, 1],
-        )
+        cov = jac @ p @ jac.T
+        out = (jnp.where(found, k, -1), pred[0], pred[1], cov[0, 0] * r_here * r_here,
+               cov[1, 1])
+        return (jnp.where(found, cand[k], jnp.inf), k), out
 
-    return jax.vmap(one)(x, p, q_prev, s_last, last_layer)
+    _, out = jax.lax.scan(next_layer, (s0, jnp.asarray(l0, dtype=ids.dtype)), None,
+                          length=n_look)
+    return (*out, jnp.isfinite(s0))
 
 
-@jax.jit
-def _arc_kernel(x, is_barrel, pos, bz):
-    return jax.vmap(lambda a, b, c: surface_arc(a, b, c, bz))(x, is_barrel, pos)
+@functools.partial(jax.jit, static_argnames=("n_look",))
+def _look_kernel(x, p, q_prev, last_barrel, last_pos, last_layer, layers, bz, *, n_look):
+    """Batched :func:`_look_ahead`."""
+
+    def one(x, p, q, *last):
+        return _look_ahead(x, p + q, *last, layers, bz, n_look)
+
+    return jax.vmap(one)(x, p, q_prev, last_barrel, last_pos, last_layer)
 
 
 def _pad(arrays, n):
@@ -239,6 +250,9 @@ def _layer_arrays(geometry: Geometry):
     return jnp.asarray(is_b), jnp.asarray(pos), jnp.asarray(lo), jnp.asarray(hi)
 
 
+_STATE = ("x", "p", "q", "chi2", "track_hits", "nh", "holes", "seed_id", "last_hit")
+
+
 def _extend(
     hits: HitSet,
     index: LayerIndex,
@@ -248,104 +262,108 @@ def _extend(
     bz: float,
     cfg: CKFConfig,
 ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    """Follow seeds outwards; returns the best candidate per seed (hit indices, chi2, hits)."""
+    """Follow seeds outwards; returns the best candidate per seed (hit indices, chi2, hits).
+
+    Every step looks ``max_holes + 1`` layers ahead of each candidate at once (a layer
+    without a compatible hit leaves the state unchanged), so a candidate goes to the first of
+    them with a hit of chi^2 below ``chi2_max``, counting the layers before it as holes, or
+    ends there.
+    """
     n_seed = len(seeds)
+    n_look = cfg.max_holes + 1
     bzj, massj = jnp.asarray(bz, dtype=jnp.float64), jnp.asarray(cfg.mass)
-    max_len = 3 + cfg.max_steps
+    lay_b, lay_pos = np.asarray(layer_arrays[0]), np.asarray(layer_arrays[1])
+    sig_u_l = np.array([l.pitch_u for l in index.hits_layers]) / np.sqrt(12.0)
+    sig_v_l = np.array([l.pitch_v for l in index.hits_layers]) / np.sqrt(12.0)
     # filter the three seed hits (EKF from the triplet helix with a wide prior)
     x = params.astype(np.float64)
     p = np.broadcast_to(np.diag(np.asarray(DEFAULT_PRIOR_SIGMA) ** 2), (n_seed, 5, 5)).copy()
     q = np.zeros((n_seed, 5, 5))
     chi2 = np.zeros(n_seed)
-    ok_all = np.ones(n_seed, dtype=bool)
+    ok = np.ones(n_seed, dtype=bool)
     for j in range(3):
-        x, p, c2, q, ok = _run_padded(_update_kernel, [x, p, q], _hit_dict(hits, seeds[:, j]),
-                                      bzj, massj)
-        chi2 += np.where(ok, c2, 0.0)
-        ok_all &= ok
-    # candidates
-    track_hits = np.full((n_seed, max_len), -1, dtype=np.int64)
+        x, p, c2, q, ok_j = _run_padded(_update_kernel, [x, p, q], _hit_dict(hits, seeds[:, j]),
+                                        bzj, massj)
+        chi2 += np.where(ok_j, c2, 0.0)
+        ok &= ok_j
+    track_hits = np.full((n_seed, 3 + cfg.max_steps), -1, dtype=np.int64)
     track_hits[:, :3] = seeds
-    nh = np.full(n_seed, 3)
-    holes = np.zeros(n_seed, dtype=np.int64)
-    seed_id = np.arange(n_seed)
-    last = seeds[:, 2]
-    s_last = _run_padded(_arc_kernel, [x, hits.is_barrel[last],
-                                       np.where(hits.is_barrel[last], hits.r[last], hits.z[last])],
-                         None, bzj)[0]
-    keep = ok_all & np.isfinite(s_last)
-    last_layer = hits.layer[last].astype(np.int64)
-    state = [a[keep] for a in (x, p, q, chi2, track_hits, nh, holes, seed_id, s_last,
-                               last_layer)]
-    done: list[list[np.ndarray]] = [[] for _ in range(10)]
-    lay_b, lay_pos, lay_lo, lay_hi = layer_arrays
+    state = {"x": x, "p": p, "q": q, "chi2": chi2, "track_hits": track_hits,
+             "nh": np.full(n_seed, 3), "holes": np.zeros(n_seed, dtype=np.int64),
+             "seed_id": np.arange(n_seed), "last_hit": seeds[:, 2]}
+    state = {k: a[ok] for k, a in state.items()}
+    done: list[dict[str, np.ndarray]] = []
     for _ in range(cfg.max_steps):
-        x, p, q, chi2, track_hits, nh, holes, seed_id, s_last, last_layer = state
-        if len(x) == 0:
+        m = len(state["x"])
+        if m == 0:
             break
-        k, s_next, phi_p, v_p, var_u, var_v = _run_padded(
-            _predict_kernel, [x, p, q, s_last, last_layer], None, lay_b, lay_pos, lay_lo, lay_hi,
-            bzj
+        last = state["last_hit"]
+        k, phi_p, v_p, var_u, var_v, ok = _run_padded(
+            functools.partial(_look_kernel, n_look=n_look),
+            [state["x"], state["p"], state["q"], hits.is_barrel[last],
+             np.where(hits.is_barrel[last], hits.r[last], hits.z[last]), hits.layer[last]],
+            None, layer_arrays, bzj,
         )
-        finished = k < 0
-        for i, a in enumerate(state):
-            done[i].append(a[finished])
-        live = ~finished
-        state = [a[live] for a in state]
-        x, p, q, chi2, track_hits, nh, holes, seed_id, s_last, last_layer = state
-        k, s_next, phi_p, v_p, var_u, var_v = (a[live] for a in (k, s_next, phi_p, v_p, var_u,
-                                                                   var_v))
-        if len(x) == 0:
-            break
+        k = np.where(ok[:, None], k, -1)
+        # (candidate, look-ahead layer) pairs within the holes left
+        allowed = (k >= 0) & (np.arange(n_look) <= cfg.max_holes - state["holes"][:, None])
+        ci, cj = np.nonzero(allowed)
+        kk, phi_c, v_c = k[ci, cj], phi_p[ci, cj], v_p[ci, cj]
         # window: predicted spread plus the layer's resolution
-        barrel = np.asarray(lay_b)[k]
-        r_pred = np.where(barrel, np.asarray(lay_pos)[k], v_p)
-        sig_u_l = np.array([l.pitch_u for l in index.hits_layers])[k] / np.sqrt(12.0)
-        sig_v_l = np.array([l.pitch_v for l in index.hits_layers])[k] / np.sqrt(12.0)
-        w_u = cfg.window_sigma * np.sqrt(var_u + sig_u_l**2)
-        w_v = cfg.window_sigma * np.sqrt(var_v + sig_v_l**2)
+        r_pred = np.where(lay_b[kk], lay_pos[kk], v_c)
+        w_u = cfg.window_sigma * np.sqrt(var_u[ci, cj] + sig_u_l[kk] ** 2)
+        w_v = cfg.window_sigma * np.sqrt(var_v[ci, cj] + sig_v_l[kk] ** 2)
         dphi = w_u / np.maximum(r_pred, 1.0)
-        qi, hi = index.window(k, phi_p - dphi, phi_p + dphi, v_p - w_v, v_p + w_v)
-        # nearest max_hits_per_layer per candidate (normalised distance)
-        du = (np.mod(hits.phi[hi] - phi_p[qi] + np.pi, 2 * np.pi) - np.pi) * r_pred[qi] / w_u[qi]
-        dv = (index.v[hi] - v_p[qi]) / w_v[qi]
-        order = np.lexsort((du * du + dv * dv, qi))
-        qi, hi = qi[order], hi[order]
-        first = np.searchsorted(qi, qi)
-        rank = np.arange(len(qi)) - first
-        sel = rank < cfg.max_hits_per_layer
-        qi, hi = qi[sel], hi[sel]
+        pi_, hi = index.window(kk, phi_c - dphi, phi_c + dphi, v_c - w_v, v_c + w_v)
+        # nearest max_hits_per_layer per pair (normalised distance); pairs are in (candidate,
+        # layer) order, so the rows of a candidate come nearest layer first
+        du = (np.mod(hits.phi[hi] - phi_c[pi_] + np.pi, 2 * np.pi) - np.pi) * r_pred[pi_]
+        dv = index.v[hi] - v_c[pi_]
+        order = np.lexsort(((du / w_u[pi_]) ** 2 + (dv / w_v[pi_]) ** 2, pi_))
+        pi_, hi = pi_[order], hi[order]
+        rank = np.arange(len(pi_)) - np.searchsorted(pi_, pi_)
+        pi_, hi = pi_[rank < cfg.max_hits_per_layer], hi[rank < cfg.max_hits_per_layer]
+        row_c, row_j = ci[pi_], cj[pi_]
+        resolved = np.zeros(m, dtype=bool)
         new = []
-        if len(qi):
-            xu, pu, c2, qn, ok = _run_padded(_update_kernel, [x[qi], p[qi], q[qi]],
-                                             _hit_dict(hits, hi), bzj, massj)
+        remaining = np.ones(len(pi_), dtype=bool)
+        while remaining.any():
+            # each unresolved candidate's nearest layer not tried yet
+            rem = np.flatnonzero(remaining)
+            first = np.ones(len(rem), dtype=bool)
+            first[1:] = row_c[rem[1:]] != row_c[rem[:-1]]
+            j_try = np.full(m, n_look)
+            j_try[row_c[rem[first]]] = row_j[rem[first]]
+            rows = rem[row_j[rem] == j_try[row_c[rem]]]
+            c = row_c[rows]
+            xu, pu, c2, qn, ok = _run_padded(
+                _update_kernel, [state["x"][c], state["p"][c], state["q"][c]],
+                _hit_dict(hits, hi[rows]), bzj, massj,
+            )
             good = ok & (c2 < cfg.chi2_max)
-            qi, hi = qi[good], hi[good]
-            th = track_hits[qi].copy()
-            th[np.arange(len(qi)), nh[qi]] = hi
-            new.append([xu[good], pu[good], qn[good], chi2[qi] + c2[good], th, nh[qi] + 1,
-                        holes[qi], seed_id[qi], s_next[qi], k[qi]])
-            has_hit = np.zeros(len(x), dtype=bool)
-            has_hit[qi] = True
-        else:
-            has_hit = np.zeros(len(x), dtype=bool)
-        # holes: branches without a compatible hit skip the layer
-        hole = ~has_hit & (holes < cfg.max_holes)
-        new.append([x[hole], p[hole], q[hole], chi2[hole], track_hits[hole], nh[hole],
-                    holes[hole] + 1, seed_id[hole], s_next[hole], k[hole]])
-        dead = ~has_hit & ~hole
-        for i, a in enumerate(state):
-            done[i].append(a[dead])
-        state = [np.concatenate([b[i] for b in new]) for i in range(10)]
+            resolved[c[good]] = True
+            remaining[rows] = False
+            remaining &= ~resolved[row_c]
+            c, rows, j = c[good], rows[good], row_j[rows[good]]
+            th = state["track_hits"][c]
+            th[np.arange(len(c)), state["nh"][c]] = hi[rows]
+            new.append({"x": xu[good], "p": pu[good], "q": qn[good],
+                        "chi2": state["chi2"][c] + c2[good], "track_hits": th,
+                        "nh": state["nh"][c] + 1, "holes": state["holes"][c] + j,
+                        "seed_id": state["seed_id"][c], "last_hit": hi[rows]})
+        done.append({key: a[~resolved] for key, a in state.items()})
+        if not new:
+            state = {key: a[:0] for key, a in state.items()}
+            break
+        state = {key: np.concatenate([b[key] for b in new]) for key in _STATE}
         # at most max_branches per seed: most hits, then smallest chi2
-        _, _, _, chi2_n, _, nh_n, _, seed_n, _, _ = state
-        order = np.lexsort((chi2_n, -nh_n, seed_n))
-        first = np.searchsorted(seed_n[order], seed_n[order])
-        rank = np.arange(len(order)) - first
-        state = [a[order[rank < cfg.max_branches]] for a in state]
-    for i, a in enumerate(state):
-        done[i].append(a)
-    _, _, _, chi2, track_hits, nh, _, seed_id, _, _ = (np.concatenate(d) for d in done)
+        order = np.lexsort((state["chi2"], -state["nh"], state["seed_id"]))
+        seed_sorted = state["seed_id"][order]
+        rank = np.arange(len(order)) - np.searchsorted(seed_sorted, seed_sorted)
+        state = {key: a[order[rank < cfg.max_branches]] for key, a in state.items()}
+    done.append(state)
+    chi2, track_hits, nh, seed_id = (np.concatenate([d[key] for d in done])
+                                     for key in ("chi2", "track_hits", "nh", "seed_id"))
     # best candidate per seed
     order = np.lexsort((chi2, -nh, seed_id))
     seed_sorted = seed_id[order]
@@ -359,6 +377,7 @@ def _resolve(candidates, chi2, nh, used, cfg: CKFConfig):
     """Greedy ambiguity resolution; marks accepted hits in ``used``."""
     ndf = np.maximum(2 * nh - 5, 1)
     order = np.lexsort((chi2 / ndf, -nh))
+    order = order[nh[order] >= cfg.min_hits]  # shorter ones can never have min_hits free
     accepted = []
     for i in order:
         h = np.unique(candidates[i])
