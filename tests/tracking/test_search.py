@@ -53,10 +53,11 @@ def test_window_matches_brute_force(hits, cms_geometry, v_bins, phi_bins):
     layer[50:150] = hits.layer[pick]
     centre[50:150] = hits.phi[pick] + half[50:150]
     v_lo[50:150] = index.v[pick]
+    centre[150:155] = np.nan  # a failed prediction finds nothing
+    v_lo[155:160] = np.nan
     q, h = index.window(layer, centre - half, centre + half, v_lo, v_hi)
     found = set(zip(q.tolist(), h.tolist(), strict=True))
     assert len(found) == len(q)  # no hit twice
-    assert np.all(np.diff(q) >= 0)  # grouped by query
     assert found == _brute(hits, layer, centre - half, centre + half, v_lo, v_hi)
     assert len(found) > 1000
 

@@ -45,7 +45,7 @@ from colliderax.tracking.kalman import (
     kalman_update,
 )
 from colliderax.tracking.search import LayerIndex
-from colliderax.tracking.seeding import SeedConfig, find_seeds, layer_triplets
+from colliderax.tracking.seeding import SeedConfig, find_doublets, find_seeds, layer_triplets
 
 logger = logging.getLogger(__name__)
 
@@ -415,18 +415,30 @@ def find_tracks_ckf(
     index = LayerIndex(hits, geometry.layers)
     layer_arrays = _layer_arrays(geometry)
     used = np.zeros(len(hits), dtype=bool)
+    tried = np.zeros(0, dtype=np.int64)  # seeds followed, as (a n + b) n + c
     tracks: list[np.ndarray] = []
     n_seeds = []
     passes = [config.seed] + ([config.displaced_seed] if config.displaced_seed else [])
     triplets = {id(c): layer_triplets(geometry, c) for c in passes}
     for seed_cfg in passes:
         trips = triplets[id(seed_cfg)]
+        doublets: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         # layer triplets in groups, most common first: hits taken by the tracks of one group
         # start no seeds in the next (iterative tracking keeps the combinatorics down)
         for g in range(0, len(trips), config.triplet_group):
             t0 = time.perf_counter()
+            # hit pairs of a layer pair seeded again later are found once per pass
+            for la, lb, _ in trips[g : g + config.triplet_group]:
+                if (la, lb) not in doublets:
+                    doublets[(la, lb)] = find_doublets(hits, index, la, lb, bz, seed_cfg, used)
             seeds, params = find_seeds(hits, index, trips[g : g + config.triplet_group], bz,
-                                       seed_cfg, used=used)
+                                       seed_cfg, used=used, doublets=doublets)
+            # a triplet followed before (an earlier pass with tighter cuts) gives the same
+            # candidate again, which the ambiguity resolution rejected then and would now
+            key = (seeds[:, 0] * len(hits) + seeds[:, 1]) * len(hits) + seeds[:, 2]
+            new = ~np.isin(key, tried)
+            seeds, params, key = seeds[new], params[new], key[new]
+            tried = np.concatenate([tried, key])
             t1 = time.perf_counter()
             timing["seeding"] += t1 - t0
             n_seeds.append(len(seeds))

@@ -2,11 +2,12 @@
 
 v is the coordinate a layer measures besides the azimuth: z on barrel layers, r on disks. The
 hits of each layer are counted into a grid of ``v_bins`` equal bins of v (between the layer's
-smallest and largest hit v) times ``phi_bins`` equal bins of azimuth and sorted by cell, with
-the cells' start offsets kept. A window query (layer, azimuth range, v range) reads, for each v
-bin the v range overlaps, the contiguous run of azimuth cells the azimuth range covers (two runs
-where it crosses +-pi), and keeps the hits inside the window, so it returns exactly the hits a
-scan of the whole layer would, without binary searches.
+smallest and largest hit v) times ``phi_bins`` equal bins of azimuth, and sorted twice: by
+(azimuth bin, v bin) and by (v bin, azimuth bin), with the cells' start offsets kept. A window
+query (layer, azimuth range, v range) reads contiguous runs of cells: one per azimuth bin in
+the first order (windows long in v) or one per v bin in the second (windows long in azimuth;
+two where they cross +-pi), whichever needs fewer, and keeps the hits inside the window. It
+returns exactly the hits a scan of the whole layer would, without binary searches.
 """
 
 from __future__ import annotations
@@ -43,21 +44,29 @@ class LayerIndex:
         self.pos_range = np.stack(_per_layer_range(hits.layer, pos, n_layers), axis=-1)
         self._by_layer = np.argsort(hits.layer, kind="stable")
         self._layer_start = np.searchsorted(hits.layer[self._by_layer], np.arange(n_layers + 1))
-        cell = self._vbin(hits.layer, self.v) * phi_bins + self._phibin(hits.phi)
-        self.order = np.argsort(cell, kind="stable")
-        self._cell_start = np.searchsorted(cell[self.order],
-                                           np.arange(n_layers * v_bins * phi_bins + 1))
+        phibin = self._phibin(hits.phi) % phi_bins  # phi = pi is -pi
+        vbin = self._vbin(hits.layer, self.v)
+        lay = hits.layer.astype(np.int64)
+        n_cells = n_layers * v_bins * phi_bins
+        orders, starts = [], []
+        for cell in ((lay * phi_bins + phibin) * v_bins + vbin,
+                     (lay * v_bins + vbin) * phi_bins + phibin):
+            order = np.argsort(cell, kind="stable")
+            orders.append(order)
+            starts.append(np.searchsorted(cell[order], np.arange(n_cells + 1)))
+        # positions in both orders, one after the other
+        self._order = np.concatenate(orders)
+        self._start_phi_major, self._start_v_major = starts[0], starts[1] + len(hits)
 
     def layer_hits(self, layer: int) -> np.ndarray:
         """Indices of the hits on ``layer`` (ascending)."""
         return self._by_layer[self._layer_start[layer] : self._layer_start[layer + 1]]
 
     def _vbin(self, layer: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """Global v bin ``layer * v_bins + bin`` (v outside the layer's range clipped)."""
+        """v bin of the layer (v outside the layer's range clipped)."""
         with np.errstate(invalid="ignore"):
             b = np.floor((v - self._v0[layer]) / self._v_width[layer])
-        b = np.clip(np.nan_to_num(b, nan=0.0), 0, self.v_bins - 1).astype(np.int64)
-        return layer.astype(np.int64) * self.v_bins + b
+        return np.clip(np.nan_to_num(b, nan=0.0), 0, self.v_bins - 1).astype(np.int64)
 
     def _phibin(self, phi: np.ndarray) -> np.ndarray:
         """Azimuth bin of phi in [-pi, pi + 2 pi) (not wrapped)."""
@@ -78,7 +87,7 @@ class LayerIndex:
         (v_hi < v_lo) gives no hits.
 
         Returns:
-            (query index, hit index) arrays of equal length, grouped by query.
+            (query index, hit index) arrays of equal length (in no particular order).
         """
         layer = np.asarray(layer, dtype=np.int64)
         n = len(layer)
@@ -86,22 +95,36 @@ class LayerIndex:
         v_hi = np.broadcast_to(np.asarray(v_hi, dtype=np.float64), (n,))
         width = np.minimum(np.asarray(phi_hi) - np.asarray(phi_lo), _TWO_PI - 1e-9)
         lo = np.mod(np.asarray(phi_lo) + np.pi, _TWO_PI) - np.pi
-        b0 = self._vbin(layer, v_lo)
-        b1 = np.where(v_hi >= v_lo, self._vbin(layer, v_hi) + 1, b0)
-        qb, vbin = _expand(b0, b1)
+        bad = ~(np.isfinite(lo) & np.isfinite(width))
+        lo, width = np.where(bad, 0.0, lo), np.where(bad, -1.0, width)
+        nphi, nv = self.phi_bins, self.v_bins
         c0 = self._phibin(lo)
-        c1 = np.minimum(self._phibin(lo + width), c0 + self.phi_bins - 1)[qb]
-        c0 = c0[qb]
-        first = vbin * self.phi_bins
-        # cells c0..c1 of the bin, the part beyond the last cell wrapped to the first cells
-        s1 = self._cell_start[first + np.minimum(c0, self.phi_bins - 1)]
-        e1 = self._cell_start[first + np.minimum(c1, self.phi_bins - 1) + 1]
-        s2 = self._cell_start[first]
-        e2 = np.where(c1 >= self.phi_bins,
-                      self._cell_start[first + np.maximum(c1 - self.phi_bins, 0) + 1], s2)
-        q, pos = _expand(np.stack([s1, s2], -1).ravel(), np.stack([e1, e2], -1).ravel())
-        q = qb[q // 2]
-        h = self.order[pos]
+        c1 = np.minimum(self._phibin(lo + width), c0 + nphi - 1)  # inclusive, may pass nphi
+        n_c = np.where(bad, 0, c1 + 1 - c0)
+        b0 = self._vbin(layer, v_lo)
+        b1 = np.where(v_hi >= v_lo, self._vbin(layer, v_hi) + 1, b0)  # exclusive
+        # runs of cells: one per azimuth bin (azimuth-major) or per v bin (v-major, two where
+        # the window crosses +-pi), whichever are fewer
+        v_major = (b1 - b0) * np.where(c1 >= nphi, 2, 1) < n_c
+        qa = np.flatnonzero(~v_major)
+        qp, cell = _expand(c0[qa], c0[qa] + n_c[qa])
+        qp = qa[qp]
+        first = (layer[qp] * nphi + cell % nphi) * nv
+        s_p = self._start_phi_major[first + b0[qp]]
+        e_p = self._start_phi_major[first + b1[qp]]
+        qb = np.flatnonzero(v_major & ~bad)
+        qv, vbin = _expand(b0[qb], b1[qb])
+        qv = qb[qv]
+        first = (layer[qv] * nv + vbin) * nphi
+        cv0, cv1 = c0[qv], c1[qv]
+        s_1 = self._start_v_major[first + cv0]
+        e_1 = self._start_v_major[first + np.minimum(cv1, nphi - 1) + 1]
+        s_2 = self._start_v_major[first]
+        e_2 = np.where(cv1 >= nphi, self._start_v_major[first + np.maximum(cv1 - nphi, 0) + 1],
+                       s_2)
+        run, pos = _expand(np.concatenate([s_p, s_1, s_2]), np.concatenate([e_p, e_1, e_2]))
+        q = np.concatenate([qp, qv, qv])[run]
+        h = self._order[pos]
         inside = (
             (np.mod(self.hits.phi[h] - lo[q], _TWO_PI) <= width[q])
             & (self.v[h] >= v_lo[q])
@@ -122,10 +145,8 @@ def _per_layer_range(layer: np.ndarray, value: np.ndarray, n_layers: int):
 def _expand(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Flatten ranges [start_i, stop_i) into (i, position) pairs."""
     counts = np.maximum(stop - start, 0)
-    total = int(counts.sum())
     q = np.repeat(np.arange(len(start)), counts)
-    offset = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    return q, np.repeat(start, counts) + offset
+    return q, np.arange(len(q)) + (start - np.cumsum(counts) + counts)[q]
 
 
 __all__ = ["LayerIndex"]

@@ -136,6 +136,58 @@ def layer_triplets(geometry: Geometry, config: SeedConfig = SeedConfig()) -> lis
     return sorted(count, key=lambda t: -count[t])
 
 
+def find_doublets(
+    hits: HitSet,
+    index: LayerIndex,
+    la: int,
+    lb: int,
+    bz: float,
+    config: SeedConfig = SeedConfig(),
+    used: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hit pairs (A on layer ``la``, B on layer ``lb``) that can start a seed.
+
+    B lies in the azimuthal window around A that the pT and d0 cuts allow, more than 1 mm
+    further out in r, and the line A-B passes the |z0| and |eta| cuts. Hits marked in the
+    optional ``used`` mask take no part.
+
+    Returns:
+        (A hit indices, B hit indices).
+    """
+    r, z, phi = hits.r, hits.z, hits.phi
+    k = KAPPA * abs(bz) / (2.0 * config.pt_min)
+    cot_max = np.sinh(config.eta_max)
+    a_idx = index.layer_hits(la)
+    if used is not None:
+        a_idx = a_idx[~used[a_idx]]
+    ra, za = r[a_idx], z[a_idx]
+    rb_max = index.hits_layers[lb].r_max
+    # the bending from the pT cut, plus d0 (1/r_A - 1/r_B) from the impact-parameter cut
+    dphi = (
+        np.arcsin(np.clip(k * rb_max, 0, 1))
+        - np.arcsin(np.clip(k * ra, 0, 1))
+        + config.d0_max * np.abs(1.0 / ra - 1.0 / rb_max)
+        + config.phi_slack
+    )
+    # and in v, by the lines from the luminous region (|z0| < z0_max, |eta| < eta_max)
+    v_lo, v_hi = _line_window(
+        index, lb, ra, za,
+        np.maximum((za - config.z0_max) / ra, -cot_max),
+        np.minimum((za + config.z0_max) / ra, cot_max),
+    )
+    q, b2 = index.window(np.full(len(a_idx), lb), phi[a_idx] - dphi, phi[a_idx] + dphi,
+                         v_lo, v_hi)
+    a2 = a_idx[q]
+    dr = r[b2] - r[a2]
+    ok = dr > 1.0
+    cot = (z[b2] - z[a2]) / np.where(ok, dr, 1.0)
+    z0 = z[a2] - r[a2] * cot
+    ok &= (np.abs(z0) < config.z0_max) & (np.abs(np.arcsinh(cot)) < config.eta_max)
+    if used is not None:
+        ok &= ~used[b2]
+    return a2[ok], b2[ok]
+
+
 def find_seeds(
     hits: HitSet,
     index: LayerIndex,
@@ -143,6 +195,7 @@ def find_seeds(
     bz: float,
     config: SeedConfig = SeedConfig(),
     used: np.ndarray | None = None,
+    doublets: dict | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Hit triplets passing the curvature and impact-parameter cuts.
 
@@ -153,57 +206,36 @@ def find_seeds(
         bz: Field [T].
         config: Cuts.
         used: Optional (n_hits,) mask of hits already on tracks; they start no seed.
+        doublets: Optional ``{(la, lb): find_doublets(...)}`` computed before with the same
+            ``config`` and at most the hits ``used`` now (iterative tracking seeds the same
+            layer pairs again with fewer free hits); layer pairs missing from it are computed
+            here.
 
     Returns:
         (hit indices (m, 3) ordered outwards, perigee parameters (m, 5) of the triplet helix).
     """
     r, z, phi = hits.r, hits.z, hits.phi
     free = np.ones(len(hits), dtype=bool) if used is None else ~used
-    k = KAPPA * abs(bz) / (2.0 * config.pt_min)
-    cot_max = np.sinh(config.eta_max)
+    doublets = {} if doublets is None else doublets
     out = []
     layers = index.hits_layers
     for la, lb, lc in triplets:
-        a_idx = index.layer_hits(la)
-        a_idx = a_idx[free[a_idx]]
-        if len(a_idx) == 0:
-            continue
-        # doublets A-B in an azimuthal window set by the pT and d0 cuts
-        ra = r[a_idx]
-        rb_max = layers[lb].r_max
-        # the bending from the pT cut, plus d0 (1/r_A - 1/r_B) from the impact-parameter cut
-        dphi = (
-            np.arcsin(np.clip(k * rb_max, 0, 1))
-            - np.arcsin(np.clip(k * ra, 0, 1))
-            + config.d0_max * np.abs(1.0 / ra - 1.0 / rb_max)
-            + config.phi_slack
-        )
-        # and in v, by the lines from the luminous region (|z0| < z0_max, |eta| < eta_max)
-        za = z[a_idx]
-        v_lo, v_hi = _line_window(
-            index, lb, ra, za,
-            np.maximum((za - config.z0_max) / ra, -cot_max),
-            np.minimum((za + config.z0_max) / ra, cot_max),
-        )
-        q, b_idx = index.window(np.full(len(a_idx), lb), phi[a_idx] - dphi, phi[a_idx] + dphi,
-                                v_lo, v_hi)
-        a2 = a_idx[q]
-        keep = free[b_idx]
-        a2, b2 = a2[keep], b_idx[keep]
-        dr = r[b2] - r[a2]
-        ok = dr > 1.0
-        cot = (z[b2] - z[a2]) / np.where(ok, dr, 1.0)
-        z0 = z[a2] - r[a2] * cot
-        ok &= (np.abs(z0) < config.z0_max) & (np.abs(np.arcsinh(cot)) < config.eta_max)
+        if (la, lb) not in doublets:
+            doublets = {**doublets,
+                        (la, lb): find_doublets(hits, index, la, lb, bz, config, used)}
+        a2, b2 = doublets[(la, lb)]
+        keep = free[a2] & free[b2]
+        a2, b2 = a2[keep], b2[keep]
+        cot = (z[b2] - z[a2]) / (r[b2] - r[a2])
         # the line must reach layer C inside its active area
         lay_c = layers[lc]
         if lay_c.is_barrel:
             rc = np.full(len(a2), lay_c.radius)
             zc = z[b2] + cot * (rc - r[b2])
-            ok &= (zc > lay_c.z_min - 10.0) & (zc < lay_c.z_max + 10.0)
+            ok = (zc > lay_c.z_min - 10.0) & (zc < lay_c.z_max + 10.0)
         else:
             rc = r[b2] + (lay_c.z - z[b2]) / np.where(cot != 0, cot, 1e-9)
-            ok &= (rc > lay_c.r_min - 10.0) & (rc < lay_c.r_max + 10.0) & (rc > r[b2] + 1.0)
+            ok = (rc > lay_c.r_min - 10.0) & (rc < lay_c.r_max + 10.0) & (rc > r[b2] + 1.0)
         a2, b2, cot, rc = a2[ok], b2[ok], cot[ok], rc[ok]
         if len(a2) == 0:
             continue
@@ -282,6 +314,7 @@ def _wrap(a: np.ndarray) -> np.ndarray:
 __all__ = [
     "SeedConfig",
     "circle_through",
+    "find_doublets",
     "find_seeds",
     "helix_from_triplet",
     "layer_triplets",
