@@ -214,15 +214,25 @@ BUCKETS = (256, 2048, 16384)
 """Batch sizes of the jitted kernels: each compiles at most three times per process."""
 
 
+def _chunks(n: int) -> list[tuple[int, int, int]]:
+    """Split ``n`` rows into (start, stop, padded size) chunks of the :data:`BUCKETS` sizes:
+    the largest that fits while one does, then the smallest for the rest (< 256 rows
+    padded per call)."""
+    out, start = [], 0
+    while start < n:
+        size = next((b for b in reversed(BUCKETS) if b <= n - start), BUCKETS[0])
+        out.append((start, min(start + size, n), size))
+        start += size
+    return out
+
+
 def _run_padded(kernel, arrays, hit, *static):
-    """Call a batched kernel in chunks padded to one of :data:`BUCKETS`."""
+    """Call a batched kernel in chunks padded to :data:`BUCKETS` sizes (see :func:`_chunks`)."""
     n = arrays[0].shape[0]
     if n == 0:
         return None
-    chunk = next((b for b in BUCKETS if b >= n), BUCKETS[-1])
     outs = []
-    for start in range(0, n, chunk):
-        stop = min(start + chunk, n)
+    for start, stop, chunk in _chunks(n):
         part = _pad([np.asarray(a)[start:stop] for a in arrays], chunk)
         args = [jnp.asarray(a) for a in part]
         if hit is not None:
@@ -488,9 +498,8 @@ def fit_tracks(hits: HitSet, idx: np.ndarray, bz: float, mass: float = PION_MASS
 
     seed = helix_from_triplet(xyz(idx[:, 0]), xyz(idx[ar, nh // 2]), xyz(idx[ar, nh - 1]), bz)
     parts = []
-    chunk = next((b for b in BUCKETS if b >= n), BUCKETS[-1])
-    for start in range(0, n, chunk):
-        i_c, s_c = idx[start : start + chunk], seed[start : start + chunk]
+    for start, stop, chunk in _chunks(n):
+        i_c, s_c = idx[start:stop], seed[start:stop]
         m = len(i_c)
         i_c = np.concatenate([i_c, np.full((chunk - m, idx.shape[1]), -1)])
         s_c = np.concatenate([s_c, np.tile(s_c[:1], (chunk - m, 1))])
