@@ -34,7 +34,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from colliderax.detector.geometry import Geometry
-from colliderax.tracking.helix import curvature_from_params, point_at, surface_arc
+from colliderax.tracking.helix import (
+    _sinc,
+    barrel_arc,
+    curvature_from_params,
+    disk_arc,
+    surface_arc,
+)
 from colliderax.tracking.hits import HitSet, measurements_for
 from colliderax.tracking.kalman import (
     DEFAULT_PRIOR_SIGMA,
@@ -153,19 +159,24 @@ def _look_ahead(x, p, last_barrel, last_pos, l0, layers, bz, n_look):
     arc is finite.
     """
     s0 = surface_arc(x, last_barrel, last_pos, bz)
-    lay_barrel, lay_pos, lay_lo, lay_hi = layers
-    s = surface_arc(x[None, :], lay_barrel, lay_pos, bz)
-    px, py, pz, _ = point_at(x[None, :], s, bz)
-    coord = jnp.where(lay_barrel, pz, jnp.hypot(px, py))
+    lay_barrel, lay_pos = layers["is_barrel"], layers["pos"]
+    nb = layers["n_barrel"].shape[0]
     rho = curvature_from_params(x, bz)
+    s_barrel = barrel_arc(x[None, :], lay_pos[:nb], bz)
+    s_disk = disk_arc(x[None, :], lay_pos[nb:])
+    # z on the cylinders; r on the planes, r^2 = d0^2 + (1 + rho d0) (s sinc(rho s / 2))^2
+    chord = s_disk * _sinc(0.5 * rho * s_disk)
+    r_disk = jnp.sqrt(jnp.maximum(x[0] * x[0] + (1.0 + rho * x[0]) * chord * chord, 0.0))
+    s = jnp.concatenate([s_barrel, s_disk])
+    coord = jnp.concatenate([x[1] + s_barrel / jnp.tan(x[3]), r_disk])
     ok = (
         jnp.isfinite(s)
-        & (coord >= lay_lo)
-        & (coord <= lay_hi)
+        & (coord >= layers["lo"])
+        & (coord <= layers["hi"])
         & (jnp.abs(rho * s) < 0.9 * jnp.pi)
     )
     s_ok = jnp.where(ok, s, jnp.inf)
-    ids = jnp.arange(lay_barrel.shape[0])
+    ids = layers["ids"]
 
     def next_layer(carry, _):
         s0, l0 = carry
@@ -177,9 +188,9 @@ def _look_ahead(x, p, last_barrel, last_pos, l0, layers, bz, n_look):
         jac = jax.jacfwd(_local)(x, is_b, pos, bz)
         r_here = jnp.where(is_b, pos, pred[1])
         cov = jac @ p @ jac.T
-        out = (jnp.where(found, k, -1), pred[0], pred[1], cov[0, 0] * r_here * r_here,
+        out = (jnp.where(found, ids[k], -1), pred[0], pred[1], cov[0, 0] * r_here * r_here,
                cov[1, 1])
-        return (jnp.where(found, cand[k], jnp.inf), k), out
+        return (jnp.where(found, cand[k], jnp.inf), ids[k]), out
 
     _, out = jax.lax.scan(next_layer, (s0, jnp.asarray(l0, dtype=ids.dtype)), None,
                           length=n_look)
@@ -210,8 +221,8 @@ def _pad(arrays, n):
 
 FIT_HITS = 32
 """Hit slots of the final fit (tracks with more hits use the next power of two)."""
-BUCKETS = (256, 2048, 16384)
-"""Batch sizes of the jitted kernels: each compiles at most three times per process."""
+BUCKETS = (256, 4096)
+"""Batch sizes of the jitted kernels: each compiles at most twice per process."""
 
 
 def _chunks(n: int) -> list[tuple[int, int, int]]:
@@ -250,14 +261,20 @@ def _run_padded(kernel, arrays, hit, *static):
 # ---------------------------------------------------------------------------------------------
 
 
-def _layer_arrays(geometry: Geometry):
-    lays = geometry.layers
-    is_b = np.array([l.is_barrel for l in lays])
-    pos = np.array([l.radius if l.is_barrel else l.z for l in lays])
+def _layer_arrays(geometry: Geometry) -> dict[str, jax.Array]:
+    """The layers for :func:`_look_ahead`: barrels first, then disks (``ids``: the layer
+    index of each entry), with position (radius or z) and extent (z or r range, plus 5 mm)
+    [mm]."""
+    lays = sorted(geometry.layers, key=lambda l: not l.is_barrel)
     margin = 5.0
-    lo = np.array([(l.z_min if l.is_barrel else l.r_min) - margin for l in lays])
-    hi = np.array([(l.z_max if l.is_barrel else l.r_max) + margin for l in lays])
-    return jnp.asarray(is_b), jnp.asarray(pos), jnp.asarray(lo), jnp.asarray(hi)
+    return {
+        "ids": jnp.asarray([l.index for l in lays]),
+        "is_barrel": jnp.asarray([l.is_barrel for l in lays]),
+        "n_barrel": jnp.zeros(sum(l.is_barrel for l in lays)),  # its shape is the count
+        "pos": jnp.asarray([l.radius if l.is_barrel else l.z for l in lays]),
+        "lo": jnp.asarray([(l.z_min if l.is_barrel else l.r_min) - margin for l in lays]),
+        "hi": jnp.asarray([(l.z_max if l.is_barrel else l.r_max) + margin for l in lays]),
+    }
 
 
 _STATE = ("x", "p", "q", "chi2", "track_hits", "nh", "holes", "seed_id", "last_hit")
@@ -282,7 +299,8 @@ def _extend(
     n_seed = len(seeds)
     n_look = cfg.max_holes + 1
     bzj, massj = jnp.asarray(bz, dtype=jnp.float64), jnp.asarray(cfg.mass)
-    lay_b, lay_pos = np.asarray(layer_arrays[0]), np.asarray(layer_arrays[1])
+    lay_b = np.array([l.is_barrel for l in index.hits_layers])
+    lay_pos = np.array([l.radius if l.is_barrel else l.z for l in index.hits_layers])
     sig_u_l = np.array([l.pitch_u for l in index.hits_layers]) / np.sqrt(12.0)
     sig_v_l = np.array([l.pitch_v for l in index.hits_layers]) / np.sqrt(12.0)
     # filter the three seed hits (EKF from the triplet helix with a wide prior)

@@ -51,9 +51,8 @@ class LayerIndex:
         orders, starts = [], []
         for cell in ((lay * phi_bins + phibin) * v_bins + vbin,
                      (lay * v_bins + vbin) * phi_bins + phibin):
-            order = np.argsort(cell, kind="stable")
-            orders.append(order)
-            starts.append(np.searchsorted(cell[order], np.arange(n_cells + 1)))
+            orders.append(np.argsort(cell, kind="stable"))
+            starts.append(np.concatenate([[0], np.cumsum(np.bincount(cell, minlength=n_cells))]))
         # positions in both orders, one after the other
         self._order = np.concatenate(orders)
         self._start_phi_major, self._start_v_major = starts[0], starts[1] + len(hits)

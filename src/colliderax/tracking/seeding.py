@@ -110,29 +110,37 @@ def layer_triplets(geometry: Geometry, config: SeedConfig = SeedConfig()) -> lis
     each line crosses give the triplets
     (0,1,2), (0,1,3), (0,2,3), (1,2,3) (the last three allow one missing hit).
     """
-    layers = geometry.layers
+    lays = [l for l in geometry.layers if l.pitch_v <= config.max_pitch_v]
+    z0, eta = (g.ravel() for g in np.meshgrid(np.linspace(-150.0, 150.0, 7),
+                                             np.linspace(-config.eta_max, config.eta_max, 217),
+                                             indexing="ij"))
+    cot = np.sinh(eta)[:, None]
+    z0 = z0[:, None]
+    barrel = np.array([l.is_barrel for l in lays])
+    radius = np.array([l.radius for l in lays])
+    zpos = np.array([l.z for l in lays])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z_at = z0 + radius * cot
+        r_at = (zpos - z0) / cot
+    crossed = np.where(
+        barrel,
+        (z_at >= [l.z_min for l in lays]) & (z_at <= [l.z_max for l in lays]),
+        (cot != 0) & (r_at > 0) & (r_at >= [l.r_min for l in lays])
+        & (r_at <= [l.r_max for l in lays]),
+    )
+    r_cross = np.where(crossed, np.where(barrel, radius, r_at), np.inf)
+    index = np.array([l.index for l in lays])
+    # per line: the crossed layers ordered by r (then index), the first first_layers of them
+    order = np.lexsort((np.broadcast_to(index, r_cross.shape), r_cross), axis=1)
+    seqs = index[order][:, : config.first_layers]
+    n_crossed = np.minimum(crossed.sum(axis=1), config.first_layers)
+    combos = [(0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)]
     count: dict[tuple, int] = {}
-    for z0 in np.linspace(-150.0, 150.0, 7):
-        for eta in np.linspace(-config.eta_max, config.eta_max, 217):
-            cot = np.sinh(eta)
-            crossed = []
-            for lay in layers:
-                if lay.pitch_v > config.max_pitch_v:
-                    continue
-                if lay.is_barrel:
-                    z = z0 + lay.radius * cot
-                    if lay.z_min <= z <= lay.z_max:
-                        crossed.append((lay.radius, lay.index))
-                elif cot != 0 and (lay.z - z0) / cot > 0:
-                    r = (lay.z - z0) / cot
-                    if lay.r_min <= r <= lay.r_max:
-                        crossed.append((r, lay.index))
-            seq = [i for _, i in sorted(crossed)][: config.first_layers]
-            combos = [(0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)]
-            for rank, c in enumerate(combos):
-                if max(c) < len(seq):
-                    t = tuple(seq[i] for i in c)
-                    count[t] = count.get(t, 0) + (4 - rank) * 1000 + 1
+    for seq, n in zip(seqs.tolist(), n_crossed.tolist(), strict=True):
+        for rank, c in enumerate(combos):
+            if max(c) < n:
+                t = tuple(seq[i] for i in c)
+                count[t] = count.get(t, 0) + (4 - rank) * 1000 + 1
     return sorted(count, key=lambda t: -count[t])
 
 
