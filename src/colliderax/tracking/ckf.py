@@ -443,13 +443,14 @@ def find_tracks_ckf(
     index = LayerIndex(hits, geometry.layers)
     layer_arrays = _layer_arrays(geometry)
     used = np.zeros(len(hits), dtype=bool)
-    tried = np.zeros(0, dtype=np.int64)  # seeds followed, as (a n + b) n + c
     tracks: list[np.ndarray] = []
     n_seeds = []
     passes = [config.seed] + ([config.displaced_seed] if config.displaced_seed else [])
     triplets = {id(c): layer_triplets(geometry, c) for c in passes}
+    followed: list[np.ndarray] = []  # seeds followed, as (a n + b) n + c
     for seed_cfg in passes:
         trips = triplets[id(seed_cfg)]
+        tried = np.sort(np.concatenate([np.zeros(0, dtype=np.int64), *followed]))
         doublets: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         # layer triplets in groups, most common first: hits taken by the tracks of one group
         # start no seeds in the next (iterative tracking keeps the combinatorics down)
@@ -461,12 +462,13 @@ def find_tracks_ckf(
                     doublets[(la, lb)] = find_doublets(hits, index, la, lb, bz, seed_cfg, used)
             seeds, params = find_seeds(hits, index, trips[g : g + config.triplet_group], bz,
                                        seed_cfg, used=used, doublets=doublets)
-            # a triplet followed before (an earlier pass with tighter cuts) gives the same
-            # candidate again, which the ambiguity resolution rejected then and would now
+            # a triplet followed in an earlier pass (tighter cuts) gives the same candidate
+            # again, which the ambiguity resolution rejected then and would now
             key = (seeds[:, 0] * len(hits) + seeds[:, 1]) * len(hits) + seeds[:, 2]
-            new = ~np.isin(key, tried)
-            seeds, params, key = seeds[new], params[new], key[new]
-            tried = np.concatenate([tried, key])
+            pos = np.minimum(np.searchsorted(tried, key), max(len(tried) - 1, 0))
+            new = tried[pos] != key if len(tried) else np.ones(len(key), dtype=bool)
+            seeds, params = seeds[new], params[new]
+            followed.append(key[new])
             t1 = time.perf_counter()
             timing["seeding"] += t1 - t0
             n_seeds.append(len(seeds))

@@ -30,7 +30,7 @@ class LayerIndex:
             [mm]: how far its hits sit off the nominal surface.
     """
 
-    def __init__(self, hits: HitSet, layers: tuple = (), v_bins: int = 32, phi_bins: int = 256):
+    def __init__(self, hits: HitSet, layers: tuple = (), v_bins: int = 64, phi_bins: int = 256):
         self.hits = hits
         self.hits_layers = layers
         self.v_bins = v_bins

@@ -279,7 +279,8 @@ def find_seeds(
     if not out:
         return np.zeros((0, 3), dtype=np.int64), np.zeros((0, 5))
     seeds = np.concatenate(out)
-    seeds = np.unique(seeds, axis=0)
+    # sorted as rows (no triplet comes twice: the layers name the layer triplet)
+    seeds = seeds[np.lexsort(seeds.T[::-1])]
 
     def xyz(i: np.ndarray) -> np.ndarray:
         return np.stack([hits.x[i], hits.y[i], hits.z[i]], axis=-1)
