@@ -278,6 +278,7 @@ def _layer_arrays(geometry: Geometry) -> dict[str, jax.Array]:
 
 
 _STATE = ("x", "p", "q", "chi2", "track_hits", "nh", "holes", "seed_id", "last_hit")
+_RESULT = ("chi2", "track_hits", "nh", "seed_id")  # what an ended candidate keeps
 
 
 def _extend(
@@ -379,7 +380,7 @@ def _extend(
                         "chi2": state["chi2"][c] + c2[good], "track_hits": th,
                         "nh": state["nh"][c] + 1, "holes": state["holes"][c] + j,
                         "seed_id": state["seed_id"][c], "last_hit": hi[rows]})
-        done.append({key: a[~resolved] for key, a in state.items()})
+        done.append({key: state[key][~resolved] for key in _RESULT})
         if not new:
             state = {key: a[:0] for key, a in state.items()}
             break
@@ -390,8 +391,7 @@ def _extend(
         rank = np.arange(len(order)) - np.searchsorted(seed_sorted, seed_sorted)
         state = {key: a[order[rank < cfg.max_branches]] for key, a in state.items()}
     done.append(state)
-    chi2, track_hits, nh, seed_id = (np.concatenate([d[key] for d in done])
-                                     for key in ("chi2", "track_hits", "nh", "seed_id"))
+    chi2, track_hits, nh, seed_id = (np.concatenate([d[key] for d in done]) for key in _RESULT)
     # best candidate per seed
     order = np.lexsort((chi2, -nh, seed_id))
     seed_sorted = seed_id[order]
