@@ -9,7 +9,13 @@ from colliderax import detector
 from colliderax.detector.propagation import KAPPA
 from colliderax.tracking import prepare_hits
 from colliderax.tracking.search import LayerIndex
-from colliderax.tracking.seeding import SeedConfig, circle_through, find_seeds, layer_triplets
+from colliderax.tracking.seeding import (
+    SeedConfig,
+    circle_through,
+    find_doublets,
+    find_seeds,
+    layer_triplets,
+)
 
 from .conftest import BZ
 
@@ -69,3 +75,23 @@ def test_seeds_match_brute_force(cms_geometry, cfg):
         assert params.shape == (len(seeds), 5)
         n += len(found)
     assert n > 50
+
+
+def test_doublets_reused_with_fewer_free_hits(cms_geometry):
+    """Doublets found once (with the hits used then) give the seeds of a fresh search later."""
+    muons = detector.gun(jax.random.key(9), 80, pt_range=(0.8, 5.0), eta_range=(-2.5, 2.5))
+    sim = detector.simulate(jax.random.key(10), muons, cms_geometry, field=BZ, noise_hits=800)
+    hits = prepare_hits(sim.to_tables()["hits"], cms_geometry)
+    index = LayerIndex(hits, cms_geometry.layers)
+    cfg = SeedConfig()
+    trips = layer_triplets(cms_geometry, cfg)[:6]
+    rng = np.random.default_rng(4)
+    used_before = rng.uniform(size=len(hits)) < 0.1
+    used_now = used_before | (rng.uniform(size=len(hits)) < 0.2)
+    doublets = {(la, lb): find_doublets(hits, index, la, lb, BZ, cfg, used_before)
+                for la, lb, _ in trips}
+    cached, _ = find_seeds(hits, index, trips, BZ, cfg, used=used_now, doublets=doublets)
+    fresh, _ = find_seeds(hits, index, trips, BZ, cfg, used=used_now)
+    assert len(fresh) > 20
+    assert np.array_equal(cached, fresh)
+    assert not used_now[fresh].any()
