@@ -39,6 +39,7 @@ def test_window_matches_brute_force(hits, cms_geometry, v_bins, phi_bins):
     rng = np.random.default_rng(3)
     n = 400
     layer = rng.integers(0, len(cms_geometry.layers), n)
+    layer[300:] = 12
     centre = rng.uniform(-4.0, 4.0, n)  # also outside [-pi, pi)
     half = np.where(rng.uniform(size=n) < 0.1, 3.1, rng.exponential(0.05, n))
     v_mid = rng.uniform(-1200.0, 1200.0, n)
@@ -60,6 +61,12 @@ def test_window_matches_brute_force(hits, cms_geometry, v_bins, phi_bins):
     assert len(found) == len(q)  # no hit twice
     assert found == _brute(hits, layer, centre - half, centre + half, v_lo, v_hi)
     assert len(found) > 1000
+    # one layer for all queries
+    on_12 = layer == 12
+    q1, h1 = index.window(12, (centre - half)[on_12], (centre + half)[on_12], v_lo[on_12],
+                          v_hi[on_12])
+    expect = {(int(np.flatnonzero(on_12).tolist().index(a)), b) for a, b in found if on_12[a]}
+    assert set(zip(q1.tolist(), h1.tolist(), strict=True)) == expect
 
 
 def test_layer_hits_and_pos_range(hits, cms_geometry):

@@ -62,25 +62,27 @@ class LayerIndex:
         return self._by_layer[self._layer_start[layer] : self._layer_start[layer + 1]]
 
     def _vbin(self, layer: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """v bin of the layer (v outside the layer's range clipped)."""
+        """v bin of the layer (v outside the layer's range clipped, NaN to bin 0)."""
         with np.errstate(invalid="ignore"):
-            b = np.floor((v - self._v0[layer]) / self._v_width[layer])
-        return np.clip(np.nan_to_num(b, nan=0.0), 0, self.v_bins - 1).astype(np.int64)
+            b = (v - self._v0[layer]) / self._v_width[layer]
+        # fmax/fmin drop NaN; truncation is the floor of the clipped value
+        return np.fmin(np.fmax(b, 0.0), self.v_bins - 1).astype(np.int64)
 
     def _phibin(self, phi: np.ndarray) -> np.ndarray:
         """Azimuth bin of phi in [-pi, pi + 2 pi) (not wrapped)."""
-        return np.floor((phi + np.pi) * (self.phi_bins / _TWO_PI)).astype(np.int64)
+        return ((phi + np.pi) * (self.phi_bins / _TWO_PI)).astype(np.int64)
 
     def window(
         self,
-        layer: np.ndarray,
+        layer: np.ndarray | int,
         phi_lo: np.ndarray,
         phi_hi: np.ndarray,
         v_lo: np.ndarray | float = -np.inf,
         v_hi: np.ndarray | float = np.inf,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """All (query, hit index) pairs with the hit on ``layer``, ``(phi - phi_lo) mod 2 pi``
-        at most ``phi_hi - phi_lo`` and v in [v_lo, v_hi] [rad, mm].
+        """All (query, hit index) pairs with the hit on ``layer`` (one for all queries or one
+        each), ``(phi - phi_lo) mod 2 pi`` at most ``phi_hi - phi_lo`` and v in [v_lo, v_hi]
+        [rad, mm].
 
         Azimuth windows may cross +-pi and must be narrower than 2 pi; an empty v range
         (v_hi < v_lo) gives no hits.
@@ -89,7 +91,7 @@ class LayerIndex:
             (query index, hit index) arrays of equal length (in no particular order).
         """
         layer = np.asarray(layer, dtype=np.int64)
-        n = len(layer)
+        n = len(phi_lo)
         v_lo = np.broadcast_to(np.asarray(v_lo, dtype=np.float64), (n,))
         v_hi = np.broadcast_to(np.asarray(v_hi, dtype=np.float64), (n,))
         width = np.minimum(np.asarray(phi_hi) - np.asarray(phi_lo), _TWO_PI - 1e-9)
@@ -104,25 +106,25 @@ class LayerIndex:
         b1 = np.where(v_hi >= v_lo, self._vbin(layer, v_hi) + 1, b0)  # exclusive
         # runs of cells: one per azimuth bin (azimuth-major) or per v bin (v-major, two where
         # the window crosses +-pi), whichever are fewer
-        v_major = (b1 - b0) * np.where(c1 >= nphi, 2, 1) < n_c
+        v_major = (b1 - b0) * (1 + (c1 >= nphi)) < n_c
         qa = np.flatnonzero(~v_major)
         qp, cell = _expand(c0[qa], c0[qa] + n_c[qa])
         qp = qa[qp]
-        first = (layer[qp] * nphi + cell % nphi) * nv
+        first = (_take(layer, qp) * nphi + cell % nphi) * nv
         s_p = self._start_phi_major[first + b0[qp]]
         e_p = self._start_phi_major[first + b1[qp]]
         qb = np.flatnonzero(v_major & ~bad)
         qv, vbin = _expand(b0[qb], b1[qb])
         qv = qb[qv]
-        first = (layer[qv] * nv + vbin) * nphi
-        cv0, cv1 = c0[qv], c1[qv]
-        s_1 = self._start_v_major[first + cv0]
+        first = (_take(layer, qv) * nv + vbin) * nphi
+        cv1 = c1[qv]
+        s_1 = self._start_v_major[first + c0[qv]]
         e_1 = self._start_v_major[first + np.minimum(cv1, nphi - 1) + 1]
-        s_2 = self._start_v_major[first]
-        e_2 = np.where(cv1 >= nphi, self._start_v_major[first + np.maximum(cv1 - nphi, 0) + 1],
-                       s_2)
+        wrap = np.flatnonzero(cv1 >= nphi)
+        s_2 = self._start_v_major[first[wrap]]
+        e_2 = self._start_v_major[first[wrap] + cv1[wrap] - nphi + 1]
         run, pos = _expand(np.concatenate([s_p, s_1, s_2]), np.concatenate([e_p, e_1, e_2]))
-        q = np.concatenate([qp, qv, qv])[run]
+        q = np.concatenate([qp, qv, qv[wrap]])[run]
         h = self._order[pos]
         inside = (
             (np.mod(self.hits.phi[h] - lo[q], _TWO_PI) <= width[q])
@@ -130,6 +132,11 @@ class LayerIndex:
             & (self.v[h] <= v_hi[q])
         )
         return q[inside], h[inside]
+
+
+def _take(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``a[idx]``, or the scalar ``a`` itself."""
+    return a if a.ndim == 0 else a[idx]
 
 
 def _per_layer_range(layer: np.ndarray, value: np.ndarray, n_layers: int):

@@ -183,8 +183,7 @@ def find_doublets(
         np.maximum((za - config.z0_max) / ra, -cot_max),
         np.minimum((za + config.z0_max) / ra, cot_max),
     )
-    q, b2 = index.window(np.full(len(a_idx), lb), phi[a_idx] - dphi, phi[a_idx] + dphi,
-                         v_lo, v_hi)
+    q, b2 = index.window(lb, phi[a_idx] - dphi, phi[a_idx] + dphi, v_lo, v_hi)
     a2 = a_idx[q]
     dr = r[b2] - r[a2]
     ok = dr > 1.0
@@ -259,7 +258,7 @@ def find_seeds(
         half = 0.1 * np.abs(dab) * lever + config.phi_slack + d0_term
         tol = config.cot_tolerance * (1.0 + cot * cot)
         v_lo, v_hi = _line_window(index, lc, rb2, z[b2], cot - tol, cot + tol)
-        q, c_idx = index.window(np.full(len(a2), lc), centre - half, centre + half, v_lo, v_hi)
+        q, c_idx = index.window(lc, centre - half, centre + half, v_lo, v_hi)
         a3, b3 = a2[q], b2[q]
         keep = free[c_idx]
         a3, b3, c3, cot_ab = a3[keep], b3[keep], c_idx[keep], cot[q][keep]
