@@ -1,25 +1,26 @@
 """Baseline track finder: triplet seeds, combinatorial Kalman filter, greedy ambiguity solving.
 
 1. **Seeding** (:mod:`.seeding`): hit triplets on layer triplets of the innermost layers, with
-   curvature (pT) and impact-parameter (d0, z0) cuts, in groups of layer triplets whose
-   accepted tracks' hits start no further seeds. A second pass with looser impact-parameter
-   cuts (|d0| < 4 mm) on the hits left over finds displaced tracks (K0_S, Lambda, b-hadron
-   daughters).
+   curvature (pT > 0.5 GeV) and impact-parameter (d0, z0) cuts, in groups of layer triplets
+   whose accepted tracks' hits start no further seeds. A second pass with looser
+   impact-parameter cuts (|d0| < 4 mm, pT > 0.9 GeV) on the hits left over finds displaced
+   tracks (K0_S, Lambda, b-hadron daughters, conversions).
 2. **Extension**: each seed is filtered (extended Kalman filter, :func:`.kalman.kalman_update`)
-   and then followed outwards layer by layer: the helix is crossed with every layer beyond
-   the last hit, the nearest crossing is the next layer, the hits there inside a window
-   from the predicted covariance are tried, and every hit with chi^2 below ``chi2_max`` starts a
-   branch. A layer without a compatible hit counts as a hole (at most ``max_holes``). Each seed
-   keeps at most ``max_branches`` branches, ranked by hits then chi^2; all candidates of all
-   seeds advance together in one batched JAX call per layer step.
+   and then followed outwards: each step predicts the next ``max_holes + 1`` layers the helix
+   crosses beyond the last hit (a layer without a hit leaves the state unchanged), the hits
+   there inside a window from the predicted covariance are tried (:class:`.search.LayerIndex`),
+   and every hit with chi^2 below ``chi2_max`` on the first of those layers that has one starts
+   a branch, the layers skipped counting as holes (at most ``max_holes``). Each seed keeps at
+   most ``max_branches`` branches, ranked by hits then chi^2; all candidates of all seeds
+   advance together in one batched JAX call per step.
 3. **Ambiguity resolution**: candidates are sorted by number of hits (then chi^2/ndf) and
    accepted greedily when at most ``max_shared`` of their hits are already taken and at least
    ``min_hits`` are free; a hit belongs to the first track that took it.
 4. **Fit**: the accepted tracks are refitted with the Kalman filter and smoother
    (:func:`.kalman.fit`).
 
-All of it is host-side control flow around jitted, batched kernels whose batch sizes are padded
-to powers of two (bounded recompilation).
+All of it is host-side control flow around jitted, batched kernels called on chunks of
+:data:`BUCKETS` rows (bounded recompilation).
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ from colliderax.tracking.seeding import SeedConfig, find_doublets, find_seeds, l
 logger = logging.getLogger(__name__)
 
 
+PRIMARY = SeedConfig(pt_min=0.5)
+"""Cuts of the first seeding pass: tracks from the luminous region (|d0| < 0.5 mm) down to
+0.5 GeV. Finding the low-pT tracks first also takes their hits away from the displaced pass,
+whose random triplets are mostly made of them."""
 DISPLACED = SeedConfig(pt_min=0.9, d0_max=4.0, z0_max=200.0)
 """Cuts of the second seeding pass (displaced tracks), on the hits the first pass left."""
 
@@ -79,7 +84,7 @@ class CKFConfig:
         triplet_group: Layer triplets seeded together before the hits they used are removed.
     """
 
-    seed: SeedConfig = dataclasses.field(default_factory=SeedConfig)
+    seed: SeedConfig = dataclasses.field(default_factory=lambda: PRIMARY)
     displaced_seed: SeedConfig | None = dataclasses.field(default_factory=lambda: DISPLACED)
     chi2_max: float = 20.0
     window_sigma: float = 6.0
