@@ -224,7 +224,7 @@ def _pad(arrays, n):
     return out
 
 
-FIT_HITS = 32
+FIT_HITS = 16
 """Hit slots of the final fit (tracks with more hits use the next power of two)."""
 BUCKETS = (256, 4096)
 """Batch sizes of the jitted kernels: each compiles at most twice per process."""
