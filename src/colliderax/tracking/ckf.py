@@ -249,11 +249,11 @@ def _run_padded(kernel, arrays, hit, *static):
         return None
     outs = []
     for start, stop, chunk in _chunks(n):
-        part = _pad([np.asarray(a)[start:stop] for a in arrays], chunk)
-        args = [jnp.asarray(a) for a in part]
+        # numpy arguments go to the device in the jitted call itself
+        args = _pad([np.asarray(a)[start:stop] for a in arrays], chunk)
         if hit is not None:
             vals = _pad([np.asarray(v)[start:stop] for v in hit.values()], chunk)
-            args.append({k: jnp.asarray(v) for k, v in zip(hit, vals, strict=True)})
+            args.append(dict(zip(hit, vals, strict=True)))
         result = kernel(*args, *static)
         if not isinstance(result, tuple | list):
             result = (result,)
