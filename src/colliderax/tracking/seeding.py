@@ -300,8 +300,9 @@ def _line_window(index: LayerIndex, layer: int, r0, z0, cot_lo, cot_hi):
     eps = 1e-6
     if index.hits_layers[layer].is_barrel:
         d_lo, d_hi = np.maximum(p_lo - r0, 1.0), p_hi - r0
-        corners = np.stack([cot_lo * d_lo, cot_lo * d_hi, cot_hi * d_lo, cot_hi * d_hi])
-        v_lo, v_hi = z0 + corners.min(0) - eps, z0 + corners.max(0) + eps
+        # dr > 0: the smallest z at cot_lo, the largest at cot_hi
+        v_lo = z0 + cot_lo * np.where(cot_lo < 0, d_hi, d_lo) - eps
+        v_hi = z0 + cot_hi * np.where(cot_hi > 0, d_hi, d_lo) + eps
         empty = (d_hi < d_lo) | (cot_hi < cot_lo)
     else:
         one_sign = (cot_lo > 0) | (cot_hi < 0)
