@@ -1,30 +1,32 @@
 """Baseline track finder: triplet seeds, combinatorial Kalman filter, greedy ambiguity solving.
 
 1. **Seeding** (:mod:`.seeding`): hit triplets on layer triplets of the innermost layers, with
-   curvature (pT) and impact-parameter (d0, z0) cuts, in groups of layer triplets whose
-   accepted tracks' hits start no further seeds. A second pass with looser impact-parameter
-   cuts (|d0| < 4 mm) on the hits left over finds displaced tracks (K0_S, Lambda, b-hadron
-   daughters).
+   curvature (pT > 0.5 GeV) and impact-parameter (d0, z0) cuts, in groups of layer triplets
+   whose accepted tracks' hits start no further seeds. A second pass with looser
+   impact-parameter cuts (|d0| < 4 mm, pT > 0.9 GeV) on the hits left over finds displaced
+   tracks (K0_S, Lambda, b-hadron daughters, conversions).
 2. **Extension**: each seed is filtered (extended Kalman filter, :func:`.kalman.kalman_update`)
-   and then followed outwards layer by layer: the helix is crossed with every layer beyond
-   the last hit, the nearest crossing is the next layer, the hits there inside a window
-   from the predicted covariance are tried, and every hit with chi^2 below ``chi2_max`` starts a
-   branch. A layer without a compatible hit counts as a hole (at most ``max_holes``). Each seed
-   keeps at most ``max_branches`` branches, ranked by hits then chi^2; all candidates of all
-   seeds advance together in one batched JAX call per layer step.
+   and then followed outwards: each step predicts the next ``max_holes + 1`` layers the helix
+   crosses beyond the last hit (a layer without a hit leaves the state unchanged), the hits
+   there inside a window from the predicted covariance are tried (:class:`.search.LayerIndex`),
+   and every hit with chi^2 below ``chi2_max`` on the first of those layers that has one starts
+   a branch, the layers skipped counting as holes (at most ``max_holes``). Each seed keeps at
+   most ``max_branches`` branches, ranked by hits then chi^2; all candidates of all seeds
+   advance together in one batched JAX call per step.
 3. **Ambiguity resolution**: candidates are sorted by number of hits (then chi^2/ndf) and
    accepted greedily when at most ``max_shared`` of their hits are already taken and at least
    ``min_hits`` are free; a hit belongs to the first track that took it.
 4. **Fit**: the accepted tracks are refitted with the Kalman filter and smoother
    (:func:`.kalman.fit`).
 
-All of it is host-side control flow around jitted, batched kernels whose batch sizes are padded
-to powers of two (bounded recompilation).
+All of it is host-side control flow around jitted, batched kernels called on chunks of
+:data:`BUCKETS` rows (bounded recompilation).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
 
@@ -33,7 +35,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from colliderax.detector.geometry import Geometry
-from colliderax.tracking.helix import curvature_from_params, point_at, surface_arc
+from colliderax.tracking.helix import (
+    _sinc,
+    barrel_arc,
+    curvature_from_params,
+    disk_arc,
+    surface_arc,
+)
 from colliderax.tracking.hits import HitSet, measurements_for
 from colliderax.tracking.kalman import (
     DEFAULT_PRIOR_SIGMA,
@@ -44,11 +52,15 @@ from colliderax.tracking.kalman import (
     kalman_update,
 )
 from colliderax.tracking.search import LayerIndex
-from colliderax.tracking.seeding import SeedConfig, find_seeds, layer_triplets
+from colliderax.tracking.seeding import SeedConfig, find_doublets, find_seeds, layer_triplets
 
 logger = logging.getLogger(__name__)
 
 
+PRIMARY = SeedConfig(pt_min=0.5)
+"""Cuts of the first seeding pass: tracks from the luminous region (|d0| < 0.5 mm) down to
+0.5 GeV. Finding the low-pT tracks first also takes their hits away from the displaced pass,
+whose random triplets are mostly made of them."""
 DISPLACED = SeedConfig(pt_min=0.9, d0_max=4.0, z0_max=200.0)
 """Cuts of the second seeding pass (displaced tracks), on the hits the first pass left."""
 
@@ -72,7 +84,7 @@ class CKFConfig:
         triplet_group: Layer triplets seeded together before the hits they used are removed.
     """
 
-    seed: SeedConfig = dataclasses.field(default_factory=SeedConfig)
+    seed: SeedConfig = dataclasses.field(default_factory=lambda: PRIMARY)
     displaced_seed: SeedConfig | None = dataclasses.field(default_factory=lambda: DISPLACED)
     chi2_max: float = 20.0
     window_sigma: float = 6.0
@@ -140,49 +152,64 @@ def _update_kernel(x, p, q_prev, hit, bz, mass):
     return jax.vmap(one)(x, p, q_prev, hit)
 
 
-@jax.jit
-def _predict_kernel(x, p, q_prev, s_last, last_layer, lay_barrel, lay_pos, lay_lo, lay_hi, bz):
-    """Next layer crossed after arc ``s_last`` and the predicted (phi, v) with its covariance.
+def _look_ahead(x, p, last_barrel, last_pos, l0, layers, bz, n_look):
+    """The next ``n_look`` layers a track crosses after its last hit (on the cylinder of
+    radius or the plane at z ``last_pos`` [mm], on layer ``l0``) and the predicted (phi, v)
+    there with their variances.
 
-    Returns (layer index or -1, s, phi, v, var_u [mm^2] (r-phi), var_v [mm^2]).
+    Each layer is the nearest crossing more than 0.5 mm of arc beyond the previous one, inside
+    the layer's extent (plus a margin) and within 0.9 pi of turning. ``p`` is the covariance
+    with the scattering of the last crossing. Returns (layer index or -1, phi, v,
+    var_u [mm^2] (r-phi), var_v [mm^2]), each of shape (n_look,), and whether the last hit's
+    arc is finite.
     """
+    s0 = surface_arc(x, last_barrel, last_pos, bz)
+    lay_barrel, lay_pos = layers["is_barrel"], layers["pos"]
+    nb = layers["n_barrel"].shape[0]
+    rho = curvature_from_params(x, bz)
+    s_barrel = barrel_arc(x[None, :], lay_pos[:nb], bz)
+    s_disk = disk_arc(x[None, :], lay_pos[nb:])
+    # z on the cylinders; r on the planes, r^2 = d0^2 + (1 + rho d0) (s sinc(rho s / 2))^2
+    chord = s_disk * _sinc(0.5 * rho * s_disk)
+    r_disk = jnp.sqrt(jnp.maximum(x[0] * x[0] + (1.0 + rho * x[0]) * chord * chord, 0.0))
+    s = jnp.concatenate([s_barrel, s_disk])
+    coord = jnp.concatenate([x[1] + s_barrel / jnp.tan(x[3]), r_disk])
+    ok = (
+        jnp.isfinite(s)
+        & (coord >= layers["lo"])
+        & (coord <= layers["hi"])
+        & (jnp.abs(rho * s) < 0.9 * jnp.pi)
+    )
+    s_ok = jnp.where(ok, s, jnp.inf)
+    ids = layers["ids"]
 
-    def one(x, p, q, s0, l0):
-        s = surface_arc(x[None, :], lay_barrel, lay_pos, bz)
-        px, py, pz, _ = point_at(x[None, :], s, bz)
-        coord = jnp.where(lay_barrel, pz, jnp.hypot(px, py))
-        rho = curvature_from_params(x, bz)
-        ok = (
-            jnp.isfinite(s)
-            & (s > s0 + 0.5)
-            & (jnp.arange(lay_barrel.shape[0]) != l0)
-            & (coord >= lay_lo)
-            & (coord <= lay_hi)
-            & (jnp.abs(rho * s) < 0.9 * jnp.pi)
-        )
-        s_ok = jnp.where(ok, s, jnp.inf)
-        k = jnp.argmin(s_ok)
-        found = jnp.isfinite(s_ok[k])
+    def next_layer(carry, _):
+        s0, l0 = carry
+        cand = jnp.where((s_ok > s0 + 0.5) & (ids != l0), s_ok, jnp.inf)
+        k = jnp.argmin(cand)
+        found = jnp.isfinite(cand[k])
         is_b, pos = lay_barrel[k], lay_pos[k]
         pred = _local(x, is_b, pos, bz)
         jac = jax.jacfwd(_local)(x, is_b, pos, bz)
         r_here = jnp.where(is_b, pos, pred[1])
-        cov = jac @ (p + q) @ jac.T
-        return (
-            jnp.where(found, k, -1),
-            jnp.where(found, s_ok[k], 0.0),
-            pred[0],
-            pred[1],
-            cov[0, 0] * r_here * r_here,
-            cov[1, 1],
-        )
+        cov = jac @ p @ jac.T
+        out = (jnp.where(found, ids[k], -1), pred[0], pred[1], cov[0, 0] * r_here * r_here,
+               cov[1, 1])
+        return (jnp.where(found, cand[k], jnp.inf), ids[k]), out
 
-    return jax.vmap(one)(x, p, q_prev, s_last, last_layer)
+    _, out = jax.lax.scan(next_layer, (s0, jnp.asarray(l0, dtype=ids.dtype)), None,
+                          length=n_look)
+    return (*out, jnp.isfinite(s0))
 
 
-@jax.jit
-def _arc_kernel(x, is_barrel, pos, bz):
-    return jax.vmap(lambda a, b, c: surface_arc(a, b, c, bz))(x, is_barrel, pos)
+@functools.partial(jax.jit, static_argnames=("n_look",))
+def _look_kernel(x, p, q_prev, last_barrel, last_pos, last_layer, layers, bz, *, n_look):
+    """Batched :func:`_look_ahead`."""
+
+    def one(x, p, q, *last):
+        return _look_ahead(x, p + q, *last, layers, bz, n_look)
+
+    return jax.vmap(one)(x, p, q_prev, last_barrel, last_pos, last_layer)
 
 
 def _pad(arrays, n):
@@ -197,26 +224,36 @@ def _pad(arrays, n):
     return out
 
 
-FIT_HITS = 32
+FIT_HITS = 16
 """Hit slots of the final fit (tracks with more hits use the next power of two)."""
-BUCKETS = (256, 2048, 16384)
-"""Batch sizes of the jitted kernels: each compiles at most three times per process."""
+BUCKETS = (256, 4096)
+"""Batch sizes of the jitted kernels: each compiles at most twice per process."""
+
+
+def _chunks(n: int) -> list[tuple[int, int, int]]:
+    """Split ``n`` rows into (start, stop, padded size) chunks of the :data:`BUCKETS` sizes:
+    the largest that fits while one does, then the smallest for the rest (< 256 rows
+    padded per call)."""
+    out, start = [], 0
+    while start < n:
+        size = next((b for b in reversed(BUCKETS) if b <= n - start), BUCKETS[0])
+        out.append((start, min(start + size, n), size))
+        start += size
+    return out
 
 
 def _run_padded(kernel, arrays, hit, *static):
-    """Call a batched kernel in chunks padded to one of :data:`BUCKETS`."""
+    """Call a batched kernel in chunks padded to :data:`BUCKETS` sizes (see :func:`_chunks`)."""
     n = arrays[0].shape[0]
     if n == 0:
         return None
-    chunk = next((b for b in BUCKETS if b >= n), BUCKETS[-1])
     outs = []
-    for start in range(0, n, chunk):
-        stop = min(start + chunk, n)
-        part = _pad([np.asarray(a)[start:stop] for a in arrays], chunk)
-        args = [jnp.asarray(a) for a in part]
+    for start, stop, chunk in _chunks(n):
+        # numpy arguments go to the device in the jitted call itself
+        args = _pad([np.asarray(a)[start:stop] for a in arrays], chunk)
         if hit is not None:
             vals = _pad([np.asarray(v)[start:stop] for v in hit.values()], chunk)
-            args.append({k: jnp.asarray(v) for k, v in zip(hit, vals, strict=True)})
+            args.append(dict(zip(hit, vals, strict=True)))
         result = kernel(*args, *static)
         if not isinstance(result, tuple | list):
             result = (result,)
@@ -229,14 +266,24 @@ def _run_padded(kernel, arrays, hit, *static):
 # ---------------------------------------------------------------------------------------------
 
 
-def _layer_arrays(geometry: Geometry):
-    lays = geometry.layers
-    is_b = np.array([l.is_barrel for l in lays])
-    pos = np.array([l.radius if l.is_barrel else l.z for l in lays])
+def _layer_arrays(geometry: Geometry) -> dict[str, jax.Array]:
+    """The layers for :func:`_look_ahead`: barrels first, then disks (``ids``: the layer
+    index of each entry), with position (radius or z) and extent (z or r range, plus 5 mm)
+    [mm]."""
+    lays = sorted(geometry.layers, key=lambda l: not l.is_barrel)
     margin = 5.0
-    lo = np.array([(l.z_min if l.is_barrel else l.r_min) - margin for l in lays])
-    hi = np.array([(l.z_max if l.is_barrel else l.r_max) + margin for l in lays])
-    return jnp.asarray(is_b), jnp.asarray(pos), jnp.asarray(lo), jnp.asarray(hi)
+    return {
+        "ids": jnp.asarray([l.index for l in lays]),
+        "is_barrel": jnp.asarray([l.is_barrel for l in lays]),
+        "n_barrel": jnp.zeros(sum(l.is_barrel for l in lays)),  # its shape is the count
+        "pos": jnp.asarray([l.radius if l.is_barrel else l.z for l in lays]),
+        "lo": jnp.asarray([(l.z_min if l.is_barrel else l.r_min) - margin for l in lays]),
+        "hi": jnp.asarray([(l.z_max if l.is_barrel else l.r_max) + margin for l in lays]),
+    }
+
+
+_STATE = ("x", "p", "q", "chi2", "track_hits", "nh", "holes", "seed_id", "last_hit")
+_RESULT = ("chi2", "track_hits", "nh", "seed_id")  # what an ended candidate keeps
 
 
 def _extend(
@@ -248,107 +295,108 @@ def _extend(
     bz: float,
     cfg: CKFConfig,
 ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    """Follow seeds outwards; returns the best candidate per seed (hit indices, chi2, hits)."""
+    """Follow seeds outwards; returns the best candidate per seed (hit indices, chi2, hits).
+
+    Every step looks ``max_holes + 1`` layers ahead of each candidate at once (a layer
+    without a compatible hit leaves the state unchanged), so a candidate goes to the first of
+    them with a hit of chi^2 below ``chi2_max``, counting the layers before it as holes, or
+    ends there.
+    """
     n_seed = len(seeds)
+    n_look = cfg.max_holes + 1
     bzj, massj = jnp.asarray(bz, dtype=jnp.float64), jnp.asarray(cfg.mass)
-    max_len = 3 + cfg.max_steps
+    lay_b = np.array([l.is_barrel for l in index.hits_layers])
+    lay_pos = np.array([l.radius if l.is_barrel else l.z for l in index.hits_layers])
+    sig_u_l = np.array([l.pitch_u for l in index.hits_layers]) / np.sqrt(12.0)
+    sig_v_l = np.array([l.pitch_v for l in index.hits_layers]) / np.sqrt(12.0)
     # filter the three seed hits (EKF from the triplet helix with a wide prior)
     x = params.astype(np.float64)
     p = np.broadcast_to(np.diag(np.asarray(DEFAULT_PRIOR_SIGMA) ** 2), (n_seed, 5, 5)).copy()
     q = np.zeros((n_seed, 5, 5))
     chi2 = np.zeros(n_seed)
-    ok_all = np.ones(n_seed, dtype=bool)
+    ok = np.ones(n_seed, dtype=bool)
     for j in range(3):
-        x, p, c2, q, ok = _run_padded(_update_kernel, [x, p, q], _hit_dict(hits, seeds[:, j]),
-                                      bzj, massj)
-        chi2 += np.where(ok, c2, 0.0)
-        ok_all &= ok
-    # candidates
-    track_hits = np.full((n_seed, max_len), -1, dtype=np.int64)
+        x, p, c2, q, ok_j = _run_padded(_update_kernel, [x, p, q], _hit_dict(hits, seeds[:, j]),
+                                        bzj, massj)
+        chi2 += np.where(ok_j, c2, 0.0)
+        ok &= ok_j
+    track_hits = np.full((n_seed, 3 + cfg.max_steps), -1, dtype=np.int64)
     track_hits[:, :3] = seeds
-    nh = np.full(n_seed, 3)
-    holes = np.zeros(n_seed, dtype=np.int64)
-    seed_id = np.arange(n_seed)
-    last = seeds[:, 2]
-    s_last = _run_padded(_arc_kernel, [x, hits.is_barrel[last],
-                                       np.where(hits.is_barrel[last], hits.r[last], hits.z[last])],
-                         None, bzj)[0]
-    keep = ok_all & np.isfinite(s_last)
-    last_layer = hits.layer[last].astype(np.int64)
-    state = [a[keep] for a in (x, p, q, chi2, track_hits, nh, holes, seed_id, s_last,
-                               last_layer)]
-    done: list[list[np.ndarray]] = [[] for _ in range(10)]
-    lay_b, lay_pos, lay_lo, lay_hi = layer_arrays
+    state = {"x": x, "p": p, "q": q, "chi2": chi2, "track_hits": track_hits,
+             "nh": np.full(n_seed, 3), "holes": np.zeros(n_seed, dtype=np.int64),
+             "seed_id": np.arange(n_seed), "last_hit": seeds[:, 2]}
+    state = {k: a[ok] for k, a in state.items()}
+    done: list[dict[str, np.ndarray]] = []
     for _ in range(cfg.max_steps):
-        x, p, q, chi2, track_hits, nh, holes, seed_id, s_last, last_layer = state
-        if len(x) == 0:
+        m = len(state["x"])
+        if m == 0:
             break
-        k, s_next, phi_p, v_p, var_u, var_v = _run_padded(
-            _predict_kernel, [x, p, q, s_last, last_layer], None, lay_b, lay_pos, lay_lo, lay_hi,
-            bzj
+        last = state["last_hit"]
+        k, phi_p, v_p, var_u, var_v, ok = _run_padded(
+            functools.partial(_look_kernel, n_look=n_look),
+            [state["x"], state["p"], state["q"], hits.is_barrel[last],
+             np.where(hits.is_barrel[last], hits.r[last], hits.z[last]), hits.layer[last]],
+            None, layer_arrays, bzj,
         )
-        finished = k < 0
-        for i, a in enumerate(state):
-            done[i].append(a[finished])
-        live = ~finished
-        state = [a[live] for a in state]
-        x, p, q, chi2, track_hits, nh, holes, seed_id, s_last, last_layer = state
-        k, s_next, phi_p, v_p, var_u, var_v = (a[live] for a in (k, s_next, phi_p, v_p, var_u,
-                                                                   var_v))
-        if len(x) == 0:
-            break
+        k = np.where(ok[:, None], k, -1)
+        # (candidate, look-ahead layer) pairs within the holes left
+        allowed = (k >= 0) & (np.arange(n_look) <= cfg.max_holes - state["holes"][:, None])
+        ci, cj = np.nonzero(allowed)
+        kk, phi_c, v_c = k[ci, cj], phi_p[ci, cj], v_p[ci, cj]
         # window: predicted spread plus the layer's resolution
-        barrel = np.asarray(lay_b)[k]
-        r_pred = np.where(barrel, np.asarray(lay_pos)[k], v_p)
-        sig_u_l = np.array([l.pitch_u for l in index.hits_layers])[k] / np.sqrt(12.0)
-        sig_v_l = np.array([l.pitch_v for l in index.hits_layers])[k] / np.sqrt(12.0)
-        w_u = cfg.window_sigma * np.sqrt(var_u + sig_u_l**2)
-        w_v = cfg.window_sigma * np.sqrt(var_v + sig_v_l**2)
+        r_pred = np.where(lay_b[kk], lay_pos[kk], v_c)
+        w_u = cfg.window_sigma * np.sqrt(var_u[ci, cj] + sig_u_l[kk] ** 2)
+        w_v = cfg.window_sigma * np.sqrt(var_v[ci, cj] + sig_v_l[kk] ** 2)
         dphi = w_u / np.maximum(r_pred, 1.0)
-        qi, hi = index.window(k, phi_p - dphi, phi_p + dphi)
-        v_hit = np.where(hits.is_barrel[hi], hits.z[hi], hits.r[hi])
-        near = np.abs(v_hit - v_p[qi]) < w_v[qi]
-        qi, hi = qi[near], hi[near]
-        # nearest max_hits_per_layer per candidate (normalised distance)
-        du = (np.mod(hits.phi[hi] - phi_p[qi] + np.pi, 2 * np.pi) - np.pi) * r_pred[qi] / w_u[qi]
-        dv = (v_hit[near] - v_p[qi]) / w_v[qi]
-        order = np.lexsort((du * du + dv * dv, qi))
-        qi, hi = qi[order], hi[order]
-        first = np.searchsorted(qi, qi)
-        rank = np.arange(len(qi)) - first
-        sel = rank < cfg.max_hits_per_layer
-        qi, hi = qi[sel], hi[sel]
+        pi_, hi = index.window(kk, phi_c - dphi, phi_c + dphi, v_c - w_v, v_c + w_v)
+        # nearest max_hits_per_layer per pair (normalised distance); pairs are in (candidate,
+        # layer) order, so the rows of a candidate come nearest layer first
+        du = (np.mod(hits.phi[hi] - phi_c[pi_] + np.pi, 2 * np.pi) - np.pi) * r_pred[pi_]
+        dv = index.v[hi] - v_c[pi_]
+        order = np.lexsort(((du / w_u[pi_]) ** 2 + (dv / w_v[pi_]) ** 2, pi_))
+        pi_, hi = pi_[order], hi[order]
+        rank = np.arange(len(pi_)) - np.searchsorted(pi_, pi_)
+        pi_, hi = pi_[rank < cfg.max_hits_per_layer], hi[rank < cfg.max_hits_per_layer]
+        row_c, row_j = ci[pi_], cj[pi_]
+        resolved = np.zeros(m, dtype=bool)
         new = []
-        if len(qi):
-            xu, pu, c2, qn, ok = _run_padded(_update_kernel, [x[qi], p[qi], q[qi]],
-                                             _hit_dict(hits, hi), bzj, massj)
+        remaining = np.ones(len(pi_), dtype=bool)
+        while remaining.any():
+            # each unresolved candidate's nearest layer not tried yet
+            rem = np.flatnonzero(remaining)
+            first = np.ones(len(rem), dtype=bool)
+            first[1:] = row_c[rem[1:]] != row_c[rem[:-1]]
+            j_try = np.full(m, n_look)
+            j_try[row_c[rem[first]]] = row_j[rem[first]]
+            rows = rem[row_j[rem] == j_try[row_c[rem]]]
+            c = row_c[rows]
+            xu, pu, c2, qn, ok = _run_padded(
+                _update_kernel, [state["x"][c], state["p"][c], state["q"][c]],
+                _hit_dict(hits, hi[rows]), bzj, massj,
+            )
             good = ok & (c2 < cfg.chi2_max)
-            qi, hi = qi[good], hi[good]
-            th = track_hits[qi].copy()
-            th[np.arange(len(qi)), nh[qi]] = hi
-            new.append([xu[good], pu[good], qn[good], chi2[qi] + c2[good], th, nh[qi] + 1,
-                        holes[qi], seed_id[qi], s_next[qi], k[qi]])
-            has_hit = np.zeros(len(x), dtype=bool)
-            has_hit[qi] = True
-        else:
-            has_hit = np.zeros(len(x), dtype=bool)
-        # holes: branches without a compatible hit skip the layer
-        hole = ~has_hit & (holes < cfg.max_holes)
-        new.append([x[hole], p[hole], q[hole], chi2[hole], track_hits[hole], nh[hole],
-                    holes[hole] + 1, seed_id[hole], s_next[hole], k[hole]])
-        dead = ~has_hit & ~hole
-        for i, a in enumerate(state):
-            done[i].append(a[dead])
-        state = [np.concatenate([b[i] for b in new]) for i in range(10)]
+            resolved[c[good]] = True
+            remaining[rows] = False
+            remaining &= ~resolved[row_c]
+            c, rows, j = c[good], rows[good], row_j[rows[good]]
+            th = state["track_hits"][c]
+            th[np.arange(len(c)), state["nh"][c]] = hi[rows]
+            new.append({"x": xu[good], "p": pu[good], "q": qn[good],
+                        "chi2": state["chi2"][c] + c2[good], "track_hits": th,
+                        "nh": state["nh"][c] + 1, "holes": state["holes"][c] + j,
+                        "seed_id": state["seed_id"][c], "last_hit": hi[rows]})
+        done.append({key: state[key][~resolved] for key in _RESULT})
+        if not new:
+            state = {key: a[:0] for key, a in state.items()}
+            break
+        state = {key: np.concatenate([b[key] for b in new]) for key in _STATE}
         # at most max_branches per seed: most hits, then smallest chi2
-        _, _, _, chi2_n, _, nh_n, _, seed_n, _, _ = state
-        order = np.lexsort((chi2_n, -nh_n, seed_n))
-        first = np.searchsorted(seed_n[order], seed_n[order])
-        rank = np.arange(len(order)) - first
-        state = [a[order[rank < cfg.max_branches]] for a in state]
-    for i, a in enumerate(state):
-        done[i].append(a)
-    _, _, _, chi2, track_hits, nh, _, seed_id, _, _ = (np.concatenate(d) for d in done)
+        order = np.lexsort((state["chi2"], -state["nh"], state["seed_id"]))
+        seed_sorted = state["seed_id"][order]
+        rank = np.arange(len(order)) - np.searchsorted(seed_sorted, seed_sorted)
+        state = {key: a[order[rank < cfg.max_branches]] for key, a in state.items()}
+    done.append(state)
+    chi2, track_hits, nh, seed_id = (np.concatenate([d[key] for d in done]) for key in _RESULT)
     # best candidate per seed
     order = np.lexsort((chi2, -nh, seed_id))
     seed_sorted = seed_id[order]
@@ -362,6 +410,7 @@ def _resolve(candidates, chi2, nh, used, cfg: CKFConfig):
     """Greedy ambiguity resolution; marks accepted hits in ``used``."""
     ndf = np.maximum(2 * nh - 5, 1)
     order = np.lexsort((chi2 / ndf, -nh))
+    order = order[nh[order] >= cfg.min_hits]  # shorter ones can never have min_hits free
     accepted = []
     for i in order:
         h = np.unique(candidates[i])
@@ -403,14 +452,28 @@ def find_tracks_ckf(
     n_seeds = []
     passes = [config.seed] + ([config.displaced_seed] if config.displaced_seed else [])
     triplets = {id(c): layer_triplets(geometry, c) for c in passes}
+    followed: list[np.ndarray] = []  # seeds followed, as (a n + b) n + c
     for seed_cfg in passes:
         trips = triplets[id(seed_cfg)]
+        tried = np.sort(np.concatenate([np.zeros(0, dtype=np.int64), *followed]))
+        doublets: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         # layer triplets in groups, most common first: hits taken by the tracks of one group
         # start no seeds in the next (iterative tracking keeps the combinatorics down)
         for g in range(0, len(trips), config.triplet_group):
             t0 = time.perf_counter()
+            # hit pairs of a layer pair seeded again later are found once per pass
+            for la, lb, _ in trips[g : g + config.triplet_group]:
+                if (la, lb) not in doublets:
+                    doublets[(la, lb)] = find_doublets(hits, index, la, lb, bz, seed_cfg, used)
             seeds, params = find_seeds(hits, index, trips[g : g + config.triplet_group], bz,
-                                       seed_cfg, used=used)
+                                       seed_cfg, used=used, doublets=doublets)
+            # a triplet followed in an earlier pass (tighter cuts) gives the same candidate
+            # again, which the ambiguity resolution rejected then and would now
+            key = (seeds[:, 0] * len(hits) + seeds[:, 1]) * len(hits) + seeds[:, 2]
+            pos = np.minimum(np.searchsorted(tried, key), max(len(tried) - 1, 0))
+            new = tried[pos] != key if len(tried) else np.ones(len(key), dtype=bool)
+            seeds, params = seeds[new], params[new]
+            followed.append(key[new])
             t1 = time.perf_counter()
             timing["seeding"] += t1 - t0
             n_seeds.append(len(seeds))
@@ -460,9 +523,8 @@ def fit_tracks(hits: HitSet, idx: np.ndarray, bz: float, mass: float = PION_MASS
 
     seed = helix_from_triplet(xyz(idx[:, 0]), xyz(idx[ar, nh // 2]), xyz(idx[ar, nh - 1]), bz)
     parts = []
-    chunk = next((b for b in BUCKETS if b >= n), BUCKETS[-1])
-    for start in range(0, n, chunk):
-        i_c, s_c = idx[start : start + chunk], seed[start : start + chunk]
+    for start, stop, chunk in _chunks(n):
+        i_c, s_c = idx[start:stop], seed[start:stop]
         m = len(i_c)
         i_c = np.concatenate([i_c, np.full((chunk - m, idx.shape[1]), -1)])
         s_c = np.concatenate([s_c, np.tile(s_c[:1], (chunk - m, 1))])

@@ -126,6 +126,14 @@ def perigee_from_momentum(
     )
 
 
+def _sinc(x: jnp.ndarray) -> jnp.ndarray:
+    """sin(x)/x, accurate near 0."""
+    small = jnp.abs(x) < 1e-4
+    safe = jnp.where(small, 1.0, x)
+    x2 = x * x
+    return jnp.where(small, 1.0 - x2 / 6.0 + x2 * x2 / 120.0, jnp.sin(safe) / safe)
+
+
 def _asinc(x: jnp.ndarray) -> jnp.ndarray:
     """asin(x)/x, accurate near 0."""
     small = jnp.abs(x) < 1e-4

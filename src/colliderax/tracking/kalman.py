@@ -247,10 +247,12 @@ def _fit_kernel(meas, x0, p0, bz, mass, *, n_iter):
     def one(m, x, p):
         n_max = m.valid.shape[0]
         ref = jnp.broadcast_to(x, (n_max, N_PARAMS))
-        out = None
-        for _ in range(n_iter):
-            out = _fit_one(m, ref, x, p, bz, mass)
-            ref = out[4]
+        # the passes as a loop (one compiled pass whatever n_iter is); each linearises around
+        # the smoothed states out[4] of the one before
+        shapes = jax.eval_shape(_fit_one, m, ref, x, p, bz, mass)
+        init = (*(jnp.zeros(a.shape, a.dtype) for a in shapes[:4]), ref)
+        out, _ = jax.lax.scan(lambda out, _: (_fit_one(m, out[4], x, p, bz, mass), None), init,
+                              None, length=n_iter)
         return out
 
     return jax.vmap(one)(meas, x0, p0)

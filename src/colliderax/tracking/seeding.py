@@ -110,30 +110,89 @@ def layer_triplets(geometry: Geometry, config: SeedConfig = SeedConfig()) -> lis
     each line crosses give the triplets
     (0,1,2), (0,1,3), (0,2,3), (1,2,3) (the last three allow one missing hit).
     """
-    layers = geometry.layers
+    lays = [l for l in geometry.layers if l.pitch_v <= config.max_pitch_v]
+    z0, eta = (g.ravel() for g in np.meshgrid(np.linspace(-150.0, 150.0, 7),
+                                             np.linspace(-config.eta_max, config.eta_max, 217),
+                                             indexing="ij"))
+    cot = np.sinh(eta)[:, None]
+    z0 = z0[:, None]
+    barrel = np.array([l.is_barrel for l in lays])
+    radius = np.array([l.radius for l in lays])
+    zpos = np.array([l.z for l in lays])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z_at = z0 + radius * cot
+        r_at = (zpos - z0) / cot
+    crossed = np.where(
+        barrel,
+        (z_at >= [l.z_min for l in lays]) & (z_at <= [l.z_max for l in lays]),
+        (cot != 0) & (r_at > 0) & (r_at >= [l.r_min for l in lays])
+        & (r_at <= [l.r_max for l in lays]),
+    )
+    r_cross = np.where(crossed, np.where(barrel, radius, r_at), np.inf)
+    index = np.array([l.index for l in lays])
+    # per line: the crossed layers ordered by r (then index), the first first_layers of them
+    order = np.lexsort((np.broadcast_to(index, r_cross.shape), r_cross), axis=1)
+    seqs = index[order][:, : config.first_layers]
+    n_crossed = np.minimum(crossed.sum(axis=1), config.first_layers)
+    combos = [(0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)]
     count: dict[tuple, int] = {}
-    for z0 in np.linspace(-150.0, 150.0, 7):
-        for eta in np.linspace(-config.eta_max, config.eta_max, 217):
-            cot = np.sinh(eta)
-            crossed = []
-            for lay in layers:
-                if lay.pitch_v > config.max_pitch_v:
-                    continue
-                if lay.is_barrel:
-                    z = z0 + lay.radius * cot
-                    if lay.z_min <= z <= lay.z_max:
-                        crossed.append((lay.radius, lay.index))
-                elif cot != 0 and (lay.z - z0) / cot > 0:
-                    r = (lay.z - z0) / cot
-                    if lay.r_min <= r <= lay.r_max:
-                        crossed.append((r, lay.index))
-            seq = [i for _, i in sorted(crossed)][: config.first_layers]
-            combos = [(0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)]
-            for rank, c in enumerate(combos):
-                if max(c) < len(seq):
-                    t = tuple(seq[i] for i in c)
-                    count[t] = count.get(t, 0) + (4 - rank) * 1000 + 1
+    for seq, n in zip(seqs.tolist(), n_crossed.tolist(), strict=True):
+        for rank, c in enumerate(combos):
+            if max(c) < n:
+                t = tuple(seq[i] for i in c)
+                count[t] = count.get(t, 0) + (4 - rank) * 1000 + 1
     return sorted(count, key=lambda t: -count[t])
+
+
+def find_doublets(
+    hits: HitSet,
+    index: LayerIndex,
+    la: int,
+    lb: int,
+    bz: float,
+    config: SeedConfig = SeedConfig(),
+    used: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hit pairs (A on layer ``la``, B on layer ``lb``) that can start a seed.
+
+    B lies in the azimuthal window around A that the pT and d0 cuts allow, more than 1 mm
+    further out in r, and the line A-B passes the |z0| and |eta| cuts. Hits marked in the
+    optional ``used`` mask take no part.
+
+    Returns:
+        (A hit indices, B hit indices).
+    """
+    r, z, phi = hits.r, hits.z, hits.phi
+    k = KAPPA * abs(bz) / (2.0 * config.pt_min)
+    cot_max = np.sinh(config.eta_max)
+    a_idx = index.layer_hits(la)
+    if used is not None:
+        a_idx = a_idx[~used[a_idx]]
+    ra, za = r[a_idx], z[a_idx]
+    rb_max = index.hits_layers[lb].r_max
+    # the bending from the pT cut, plus d0 (1/r_A - 1/r_B) from the impact-parameter cut
+    dphi = (
+        np.arcsin(np.clip(k * rb_max, 0, 1))
+        - np.arcsin(np.clip(k * ra, 0, 1))
+        + config.d0_max * np.abs(1.0 / ra - 1.0 / rb_max)
+        + config.phi_slack
+    )
+    # and in v, by the lines from the luminous region (|z0| < z0_max, |eta| < eta_max)
+    v_lo, v_hi = _line_window(
+        index, lb, ra, za,
+        np.maximum((za - config.z0_max) / ra, -cot_max),
+        np.minimum((za + config.z0_max) / ra, cot_max),
+    )
+    q, b2 = index.window(lb, phi[a_idx] - dphi, phi[a_idx] + dphi, v_lo, v_hi)
+    a2 = a_idx[q]
+    dr = r[b2] - r[a2]
+    ok = dr > 1.0
+    cot = (z[b2] - z[a2]) / np.where(ok, dr, 1.0)
+    z0 = z[a2] - r[a2] * cot
+    ok &= (np.abs(z0) < config.z0_max) & (np.abs(np.arcsinh(cot)) < config.eta_max)
+    if used is not None:
+        ok &= ~used[b2]
+    return a2[ok], b2[ok]
 
 
 def find_seeds(
@@ -143,6 +202,7 @@ def find_seeds(
     bz: float,
     config: SeedConfig = SeedConfig(),
     used: np.ndarray | None = None,
+    doublets: dict | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Hit triplets passing the curvature and impact-parameter cuts.
 
@@ -153,47 +213,36 @@ def find_seeds(
         bz: Field [T].
         config: Cuts.
         used: Optional (n_hits,) mask of hits already on tracks; they start no seed.
+        doublets: Optional ``{(la, lb): find_doublets(...)}`` computed before with the same
+            ``config`` and at most the hits ``used`` now (iterative tracking seeds the same
+            layer pairs again with fewer free hits); layer pairs missing from it are computed
+            here.
 
     Returns:
         (hit indices (m, 3) ordered outwards, perigee parameters (m, 5) of the triplet helix).
     """
     r, z, phi = hits.r, hits.z, hits.phi
     free = np.ones(len(hits), dtype=bool) if used is None else ~used
-    k = KAPPA * abs(bz) / (2.0 * config.pt_min)
+    doublets = {} if doublets is None else doublets
     out = []
     layers = index.hits_layers
     for la, lb, lc in triplets:
-        a_idx = np.flatnonzero((hits.layer == la) & free)
-        if len(a_idx) == 0:
-            continue
-        # doublets A-B in an azimuthal window set by the pT and d0 cuts
-        ra = r[a_idx]
-        rb_max = layers[lb].r_max
-        # the bending from the pT cut, plus d0 (1/r_A - 1/r_B) from the impact-parameter cut
-        dphi = (
-            np.arcsin(np.clip(k * rb_max, 0, 1))
-            - np.arcsin(np.clip(k * ra, 0, 1))
-            + config.d0_max * np.abs(1.0 / ra - 1.0 / rb_max)
-            + config.phi_slack
-        )
-        q, b_idx = index.window(np.full(len(a_idx), lb), phi[a_idx] - dphi, phi[a_idx] + dphi)
-        a2 = a_idx[q]
-        keep = free[b_idx]
-        a2, b2 = a2[keep], b_idx[keep]
-        dr = r[b2] - r[a2]
-        ok = dr > 1.0
-        cot = (z[b2] - z[a2]) / np.where(ok, dr, 1.0)
-        z0 = z[a2] - r[a2] * cot
-        ok &= (np.abs(z0) < config.z0_max) & (np.abs(np.arcsinh(cot)) < config.eta_max)
+        if (la, lb) not in doublets:
+            doublets = {**doublets,
+                        (la, lb): find_doublets(hits, index, la, lb, bz, config, used)}
+        a2, b2 = doublets[(la, lb)]
+        keep = free[a2] & free[b2]
+        a2, b2 = a2[keep], b2[keep]
+        cot = (z[b2] - z[a2]) / (r[b2] - r[a2])
         # the line must reach layer C inside its active area
         lay_c = layers[lc]
         if lay_c.is_barrel:
             rc = np.full(len(a2), lay_c.radius)
             zc = z[b2] + cot * (rc - r[b2])
-            ok &= (zc > lay_c.z_min - 10.0) & (zc < lay_c.z_max + 10.0)
+            ok = (zc > lay_c.z_min - 10.0) & (zc < lay_c.z_max + 10.0)
         else:
             rc = r[b2] + (lay_c.z - z[b2]) / np.where(cot != 0, cot, 1e-9)
-            ok &= (rc > lay_c.r_min - 10.0) & (rc < lay_c.r_max + 10.0) & (rc > r[b2] + 1.0)
+            ok = (rc > lay_c.r_min - 10.0) & (rc < lay_c.r_max + 10.0) & (rc > r[b2] + 1.0)
         a2, b2, cot, rc = a2[ok], b2[ok], cot[ok], rc[ok]
         if len(a2) == 0:
             continue
@@ -207,7 +256,9 @@ def find_seeds(
         ra2, rb2 = r[a2], r[b2]
         d0_term = config.d0_max * np.abs(1.0 / rb2 - 1.0 / rc - lever * (1.0 / ra2 - 1.0 / rb2))
         half = 0.1 * np.abs(dab) * lever + config.phi_slack + d0_term
-        q, c_idx = index.window(np.full(len(a2), lc), centre - half, centre + half)
+        tol = config.cot_tolerance * (1.0 + cot * cot)
+        v_lo, v_hi = _line_window(index, lc, rb2, z[b2], cot - tol, cot + tol)
+        q, c_idx = index.window(lc, centre - half, centre + half, v_lo, v_hi)
         a3, b3 = a2[q], b2[q]
         keep = free[c_idx]
         a3, b3, c3, cot_ab = a3[keep], b3[keep], c_idx[keep], cot[q][keep]
@@ -227,13 +278,42 @@ def find_seeds(
     if not out:
         return np.zeros((0, 3), dtype=np.int64), np.zeros((0, 5))
     seeds = np.concatenate(out)
-    seeds = np.unique(seeds, axis=0)
+    # sorted as rows (no triplet comes twice: the layers name the layer triplet)
+    seeds = seeds[np.lexsort(seeds.T[::-1])]
 
     def xyz(i: np.ndarray) -> np.ndarray:
         return np.stack([hits.x[i], hits.y[i], hits.z[i]], axis=-1)
 
     params = helix_from_triplet(xyz(seeds[:, 0]), xyz(seeds[:, 1]), xyz(seeds[:, 2]), bz)
     return seeds, params
+
+
+def _line_window(index: LayerIndex, layer: int, r0, z0, cot_lo, cot_hi):
+    """v range [mm] on ``layer`` of the straight lines (in r-z) from (r0, z0) [mm] with
+    cot(theta) in [cot_lo, cot_hi] that move outwards by more than 1 mm in r.
+
+    The layer's hits lie between ``index.pos_range`` in r (barrel) or z (disk); v = z + cot dr
+    (barrel) or r0 + dz / cot (disk) is bilinear in the two intervals, so its extremes are at
+    the corners. A superset of the hits the seeding cuts accept (a tiny margin covers rounding).
+    """
+    p_lo, p_hi = index.pos_range[layer]
+    eps = 1e-6
+    if index.hits_layers[layer].is_barrel:
+        d_lo, d_hi = np.maximum(p_lo - r0, 1.0), p_hi - r0
+        # dr > 0: the smallest z at cot_lo, the largest at cot_hi
+        v_lo = z0 + cot_lo * np.where(cot_lo < 0, d_hi, d_lo) - eps
+        v_hi = z0 + cot_hi * np.where(cot_hi > 0, d_hi, d_lo) + eps
+        empty = (d_hi < d_lo) | (cot_hi < cot_lo)
+    else:
+        one_sign = (cot_lo > 0) | (cot_hi < 0)
+        inv_lo = 1.0 / np.where(one_sign, cot_hi, 1.0)
+        inv_hi = 1.0 / np.where(one_sign, cot_lo, 1.0)
+        d_lo, d_hi = p_lo - z0, p_hi - z0
+        corners = np.stack([d_lo * inv_lo, d_lo * inv_hi, d_hi * inv_lo, d_hi * inv_hi])
+        v_lo = np.where(one_sign, np.maximum(r0 + corners.min(0), r0 + 1.0) - eps, r0 + 1.0 - eps)
+        v_hi = np.where(one_sign, r0 + corners.max(0) + eps, np.inf)
+        empty = cot_hi < cot_lo
+    return np.where(empty, np.inf, v_lo), np.where(empty, -np.inf, v_hi)
 
 
 def _wrap(a: np.ndarray) -> np.ndarray:
@@ -243,6 +323,7 @@ def _wrap(a: np.ndarray) -> np.ndarray:
 __all__ = [
     "SeedConfig",
     "circle_through",
+    "find_doublets",
     "find_seeds",
     "helix_from_triplet",
     "layer_triplets",
