@@ -36,6 +36,9 @@ def test_help_and_version(capsys):
         ["me", "p p > t t~"],
         ["me", "g g > t t~", "--sqrts", "300"],
         ["me", "g g > t t~", "--param-card", "/nonexistent/card.dat"],
+        ["me", "g g > t t~, (t > b w+"],
+        ["me", "g g > t t~, z > e+ e-"],
+        ["integrate", "e+ e- > t t~, t > b w+", "--sqrts", "500", "--bwcutoff", "0"],
     ],
 )
 def test_user_errors_exit_2_with_one_line(args, capsys):
