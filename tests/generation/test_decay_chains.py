@@ -63,6 +63,8 @@ def test_chain_equals_the_process_whose_diagrams_all_have_the_resonance(chain, f
 def test_only_diagrams_with_the_required_line_are_kept():
     sub = compile_matrix_element("g g > t t~, t > b w+").subprocesses[0]
     full = compile_matrix_element("g g > b w+ t~").subprocesses[0]
+    assert sub.name == "g g > t t~, t > b w+"
+    assert sub.particles == full.particles == ("g", "g", "b", "w+", "t~")
     top = PARTICLES_BY_NAME["t"]
     b_w = (1 << 2) | (1 << 3)
     with_top = [any(mask in (b_w, 31 ^ b_w) and particle.name in ("t", "t~")
@@ -82,6 +84,7 @@ def test_identical_particles_in_different_decays_are_symmetrised():
     """e+ e- > z z, z > e+ e-: both pairings of the electrons are resonant diagrams, so |M|²
     is symmetric under exchanging identical particles (1/2!·1/2! in the average)."""
     sub = compile_matrix_element("e+ e- > z z, z > e+ e-").subprocesses[0]
+    assert sub.name == "e+ e- > z z, z > e+ e-, z > e+ e-"
     assert len(sub.decay_chain.alternatives) == 2
     assert sub.denominator == 4 * 4
     p = _momenta(sub, sqrts=500.0)

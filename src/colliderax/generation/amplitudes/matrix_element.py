@@ -57,6 +57,30 @@ class DecayChain:
     parents: tuple[int | None, ...]
     alternatives: tuple[tuple[int, ...], ...]
 
+    def describe(self, particles: tuple[str, ...], n_initial: int) -> str:
+        """The subprocess in MG5 decay-chain syntax, e.g. ``g g > t t~, (t > b w+, w+ > e+
+        ve)`` (products as assigned in the first alternative)."""
+        masks = self.alternatives[0]
+        children = [[d for d, p in enumerate(self.parents) if p == r] for r in range(len(masks))]
+
+        def listing(legs: int, inner: list[int]) -> str:
+            slots = [(k, particles[k]) for k in range(len(particles)) if legs >> k & 1
+                     and not any(masks[d] >> k & 1 for d in inner)]
+            slots += [((masks[d] & -masks[d]).bit_length() - 1, self.particles[d])
+                      for d in inner]
+            return " ".join(name for _, name in sorted(slots))
+
+        def decay(d: int) -> str:
+            text = f"{self.particles[d]} > {listing(masks[d], children[d])}"
+            if not children[d]:
+                return text
+            return "(" + ", ".join([text, *(decay(c) for c in children[d])]) + ")"
+
+        top = [d for d, p in enumerate(self.parents) if p is None]
+        final = ((1 << len(particles)) - 1) ^ ((1 << n_initial) - 1)
+        core = " ".join(particles[:n_initial]) + " > " + listing(final, top)
+        return ", ".join([core, *(decay(d) for d in top)])
+
     @property
     def products(self) -> tuple[int, ...]:
         """Legs that are decay products in every alternative (exempt from generation cuts
@@ -154,7 +178,10 @@ class Subprocess:
 
     @property
     def name(self) -> str:
+        """MG5 notation, with the decay chain when there is one."""
         n = self.n_initial
+        if self.decay_chain is not None:
+            return self.decay_chain.describe(self.particles, n)
         return " ".join(self.particles[:n]) + " > " + " ".join(self.particles[n:])
 
     def __call__(self, momenta):
