@@ -81,6 +81,21 @@ class DecayChain:
         core = " ".join(particles[:n_initial]) + " > " + listing(final, top)
         return ", ".join([core, *(decay(d) for d in top)])
 
+    def poles(self, params: ModelParameters) -> tuple[np.ndarray, np.ndarray]:
+        """Mass and width [GeV] of each decay's resonance, ``([decays], [decays])``."""
+        res = [PARTICLES_BY_NAME[x] for x in self.particles]
+        return (np.array([params.value(r.mass) for r in res]),
+                np.array([params.value(r.width) for r in res]))
+
+    def virtual_masses(self, momenta):
+        """√(p_D²) [GeV] of each decay's products, ``[N, alternatives, decays]``, for momenta
+        ``[N, n, 4]`` (jax-traceable)."""
+        masks = np.array(self.alternatives)
+        legs = np.arange(momenta.shape[1])
+        select = jnp.asarray((masks[..., None] >> legs) & 1, dtype=momenta.dtype)
+        q = jnp.einsum("adl,nlm->nadm", select, momenta)
+        return jnp.sqrt(jnp.maximum(q[..., 0] ** 2 - jnp.sum(q[..., 1:] ** 2, axis=-1), 0.0))
+
     @property
     def products(self) -> tuple[int, ...]:
         """Legs that are decay products in every alternative (exempt from generation cuts

@@ -196,16 +196,10 @@ def _with_resonances(batch: EventBatch, chain, params) -> EventBatch:
 def _resonance_products(chain, momenta: np.ndarray, params) -> np.ndarray:
     """Per event, the decay products' leg masks ``[N, decays]`` of the alternative assignment
     (identical particles) nearest the resonances' poles: smallest Σ ((m − M)/Γ)²."""
-    masks = np.array(chain.alternatives)  # [alternatives, decays]
-    legs = np.arange(momenta.shape[1])
-    inside = ((masks[..., None] >> legs) & 1).astype(np.float64)
-    q = np.einsum("adl,nlm->nadm", inside, momenta)
-    m = np.sqrt(np.maximum(q[..., 0] ** 2 - np.sum(q[..., 1:] ** 2, axis=-1), 0.0))
-    res = [PARTICLES_BY_NAME[x] for x in chain.particles]
-    pole = np.array([params.value(r.mass) for r in res])
-    width = np.array([params.value(r.width) for r in res])
+    pole, width = chain.poles(params)
+    m = np.asarray(chain.virtual_masses(jnp.asarray(momenta)))
     best = np.argmin(np.sum(((m - pole) / width) ** 2, axis=-1), axis=-1)
-    return masks[best]
+    return np.array(chain.alternatives)[best]
 
 
 def _reference(prepared, unit, points, n_points_total):

@@ -314,8 +314,7 @@ def _sqrt_shat_min(name, pdgs, masses, physics: Physics, chain, params) -> float
             if parent is None:
                 res = PARTICLES_BY_NAME[particle]
                 low = params.value(res.mass) - physics.bwcutoff * params.value(res.width)
-                legs = [k for k in range(len(each)) if mask >> k & 1]
-                value += max(0.0, low - sum(each[k] for k in legs))
+                value += max(0.0, low - sum(each[k] for k in legs_of_mask(mask)))
     if value >= beams.sqrts:
         msg = (
             f"√s = {beams.sqrts:g} GeV is below the threshold of {name} ({value:g} GeV with "
@@ -402,19 +401,11 @@ def _resonance_window(chain, params, bwcutoff: float):
     at least one alternative assignment of identical products; always true without a chain."""
     if chain is None:
         return lambda p: jnp.ones(p.shape[0], dtype=bool)
-    masks = np.array(chain.alternatives)  # [alternatives, decays]
-    n_legs = max(int(m).bit_length() for m in masks.flat)
-    select = ((masks[..., None] >> np.arange(n_legs)) & 1).astype(np.float64)
-    res = [PARTICLES_BY_NAME[x] for x in chain.particles]
-    mass = np.array([params.value(r.mass) for r in res])
-    half = np.array([bwcutoff * params.value(r.width) for r in res])
-    metric = np.array([1.0, -1.0, -1.0, -1.0])
+    mass, width = chain.poles(params)
 
     def inside(p):
-        q = jnp.einsum("adl,nlm->nadm", jnp.asarray(select, p.dtype), p[:, :n_legs])
-        m2 = jnp.sum(q * q * jnp.asarray(metric, p.dtype), axis=-1)
-        m = jnp.sqrt(jnp.maximum(m2, 0.0))
-        return jnp.any(jnp.all(jnp.abs(m - mass) < half, axis=-1), axis=-1)
+        off = jnp.abs(chain.virtual_masses(p) - mass) < bwcutoff * width
+        return jnp.any(jnp.all(off, axis=-1), axis=-1)
 
     return inside
 
