@@ -7,7 +7,7 @@ extension, ambiguity resolution, final Kalman fit) the median time per event and
 second, together with the efficiency (pT > 1 GeV, |η| < 2.5, ≥ 3 hits; all particles and
 primaries, production vertex within 1 mm of the beam line), the efficiency with the selection of
 the ACTS figures in ``shared/peers`` (pT > 0.5 GeV, ≥ 9 hits, any η), fake and duplicate rates
-and the TrackML score (uniform weights, see ``colliderax.tracking.metrics``). ``--methods ckf
+and the TrackML score (official hit weights, see ``colliderax.tracking.metrics``). ``--methods ckf
 gnn`` also runs the GNN pipeline (stages graph, gnn, building, fit) with the shipped checkpoint
 or ``--checkpoint``.
 

@@ -155,6 +155,11 @@ def test_noise_hits_lie_on_modules(cms_geometry, cms_event):
     np.testing.assert_array_equal(np.asarray(found), rows)
     # more noise in the large outer-tracker area than in the pixels
     assert (hits["volume_id"] == 17).sum() > 5 * (hits["volume_id"] == 8).sum()
+    # the truth carries the TrackML score's weights: noise 0, the rest normalised to 1
+    weight = tables["truth"]["weight"]
+    assert np.all(weight[noise] == 0)
+    assert np.all(weight >= 0)
+    assert weight.sum() == pytest.approx(1.0, rel=1e-12)
 
 
 def test_neutral_and_outside_particles_leave_no_hits(cms_geometry, muons):

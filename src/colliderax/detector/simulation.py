@@ -38,6 +38,7 @@ from colliderax.detector.propagation import (
     next_cylinder_crossing,
     next_disk_crossing,
 )
+from colliderax.detector.trackml import trackml_hit_weights
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +174,8 @@ class SimResult:
         """TrackML-style tables as numpy column dicts (host side).
 
         Hits are ordered particle by particle in path order, then noise hits; ``hit_id``
-        counts from 1. Noise hits have ``particle_id`` 0. ``weight`` is a placeholder (0).
+        counts from 1. Noise hits have ``particle_id`` 0. ``weight`` is the TrackML score's
+        hit weight (:func:`.trackml.trackml_hit_weights`).
 
         Returns:
             ``{"hits": {...}, "truth": {...}, "particles": {...}}`` with the columns
@@ -220,7 +222,6 @@ class SimResult:
             "tpx": cat(host.tpx, zeros, np.float64),
             "tpy": cat(host.tpy, zeros, np.float64),
             "tpz": cat(host.tpz, zeros, np.float64),
-            "weight": np.zeros(n, dtype=np.float64),
         }
         particles = {
             "particle_id": np.asarray(p.particle_id, dtype=np.int64),
@@ -233,6 +234,7 @@ class SimResult:
             "q": np.rint(np.asarray(p.q)).astype(np.int32),
             "nhits": np.asarray(host.n_hits, dtype=np.int32),
         }
+        truth["weight"] = trackml_hit_weights(truth["particle_id"], truth["tz"], particles)
         return {"hits": hits, "truth": truth, "particles": particles}
 
 

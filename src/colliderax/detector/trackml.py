@@ -1,4 +1,6 @@
-"""Read the TrackML detector description (``detectors.csv`` or ``detectors.csv.gz``).
+"""TrackML conventions: the detector description and the hit weights of the score.
+
+**Detector** (:func:`load_trackml_detectors`): read ``detectors.csv`` or ``detectors.csv.gz``.
 
 The file lists every module with its ids (``volume_id``, ``layer_id``, ``module_id``), centre
 ``cx, cy, cz`` [mm], rotation ``rot_xu ... rot_zw`` (columns are the local u, v, w axes in
@@ -13,6 +15,20 @@ of a barrel layer is the cylinder at the mean module-centre radius spanning the 
 extent; an endcap layer is the disk at the mean module z spanning their radial extent. The
 point-to-module lookup uses rows of modules (same z for barrels, same radius for endcaps) and
 equal azimuthal slots centred on the modules of each row.
+
+**Hit weights** (:func:`trackml_hit_weights`), as the TrackML challenge defined them for its
+truth files (Amrouche et al., arXiv:1904.06778, sect. 3; the challenge's published recipe): the
+weight of a hit is the product of
+
+* an *order* weight: the particle's hits are ranked by their distance ``|tz - vz|`` along the
+  beam from the particle's production vertex; the profile 10, 8, 6, 5, 3, 3, 3, 5, 6 is
+  stretched linearly over the ranks 0 … n-1 of a particle with n hits (n capped at 20; ranks
+  from 20 on weigh 0) and normalised to sum 1 per particle; particles with fewer than 4 hits
+  and noise weigh 0 — the first hits, which seed a track, and the last count most;
+* a *pT* weight: 0.2 for 0.05 < pT < 0.5 GeV, rising linearly to 1 at 3 GeV, 1 above, 0 below
+  0.05 GeV;
+
+and all weights of the event are normalised to sum 1.
 """
 
 from __future__ import annotations
@@ -58,6 +74,11 @@ DETECTOR_COLUMNS = (
     "pitch_v",
 )
 _INT_COLUMNS = ("volume_id", "layer_id", "module_id")
+
+ORDER_PROFILE = np.array([10.0, 8.0, 6.0, 5.0, 3.0, 3.0, 3.0, 5.0, 6.0])
+"""The TrackML order-weight profile, stretched over a particle's hits."""
+ORDER_MIN_HITS = 4
+ORDER_MAX_HITS = 20
 _CLUSTER_GAP = 1.0  # mm; module centres closer than this (in z or r) share a row
 
 
@@ -268,4 +289,62 @@ def _segment(
     return edges, np.array(n_phi), np.array(phi0), slots
 
 
-__all__ = ["DETECTOR_COLUMNS", "SILICON_X0", "load_trackml_detectors", "read_detectors_csv"]
+def _order_table() -> np.ndarray:
+    """(21, 20) order weights indexed by (hits of the particle, capped at 20; rank)."""
+    table = np.zeros((ORDER_MAX_HITS + 1, ORDER_MAX_HITS))
+    for n in range(ORDER_MIN_HITS, ORDER_MAX_HITS + 1):
+        nodes = np.arange(len(ORDER_PROFILE)) * (n - 1) / (len(ORDER_PROFILE) - 1)
+        w = np.interp(np.arange(n), nodes, ORDER_PROFILE)
+        table[n, :n] = w / w.sum()
+    return table
+
+
+def trackml_hit_weights(
+    particle_id: np.ndarray, tz: np.ndarray, particles: Mapping[str, np.ndarray]
+) -> np.ndarray:
+    """The TrackML score's per-hit weights (module docstring), normalised to sum 1.
+
+    Args:
+        particle_id: (n,) particle of every hit (0 for noise).
+        tz: (n,) true z of every hit [mm].
+        particles: ``particle_id, vz, px, py`` of the particles [mm, GeV]; hits of particles
+            missing from the table weigh 0.
+
+    Returns:
+        (n,) weights; all zero if no particle has 4 hits.
+    """
+    pid = np.asarray(particle_id, dtype=np.int64)
+    p_ids = np.asarray(particles["particle_id"], dtype=np.int64)
+    p_vz = np.asarray(particles["vz"], dtype=np.float64)
+    p_pt = np.hypot(np.asarray(particles["px"], dtype=np.float64),
+                    np.asarray(particles["py"], dtype=np.float64))
+    if len(p_ids) == 0:
+        return np.zeros(len(pid))
+    order = np.argsort(p_ids)
+    row = order[np.clip(np.searchsorted(p_ids[order], pid), 0, len(p_ids) - 1)]
+    known = (pid != 0) & (p_ids[row] == pid)
+    vz = np.where(known, p_vz[row], 0.0)
+    pt_w = np.where(known, np.interp(p_pt[row], [0.05, 0.5, 3.0], [0.2, 0.2, 1.0], left=0.0,
+                                     right=1.0), 0.0)
+    # rank of every hit among its particle's hits by distance along the beam from the vertex
+    by = np.lexsort((np.abs(np.asarray(tz, dtype=np.float64) - vz), pid))
+    _, start, counts = np.unique(pid[by], return_index=True, return_counts=True)
+    n_hits = np.repeat(counts, counts)
+    rank = np.arange(len(pid)) - np.repeat(start, counts)
+    table = _order_table()
+    order_w = np.zeros(len(pid))
+    order_w[by] = np.where(rank < ORDER_MAX_HITS,
+                           table[np.minimum(n_hits, ORDER_MAX_HITS),
+                                 np.minimum(rank, ORDER_MAX_HITS - 1)], 0.0)
+    w = pt_w * order_w
+    total = w.sum()
+    return w / total if total > 0 else w
+
+
+__all__ = [
+    "DETECTOR_COLUMNS",
+    "SILICON_X0",
+    "load_trackml_detectors",
+    "read_detectors_csv",
+    "trackml_hit_weights",
+]

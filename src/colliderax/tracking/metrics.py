@@ -14,9 +14,12 @@ Everything here is host-side numpy over one event's tables.
 * **TrackML score** (Amrouche et al., *The Tracking Machine Learning challenge: Accuracy phase*,
   arXiv:1904.06778, sect. 3): the sum of the weights of the hits of every track-particle pair in
   which strictly more than half of the track's hits and of the particle's hits are shared (the
-  shared hits' weights), divided by the total weight. With the official per-hit weights when the
-  truth table carries them (any non-zero ``weight``); otherwise every hit of a particle with at
-  least 4 hits has the same weight and noise hits weigh 0 (the "unweighted" score).
+  shared hits' weights), divided by the total weight. The weights are the truth table's
+  ``weight`` column: TrackML's truth files and our simulation carry the official ones (pT and
+  hit-order dependent, :func:`colliderax.detector.trackml.trackml_hit_weights`). A table without
+  weights (all zero) gets them computed from ``tz`` and the particles table in
+  :func:`event_metrics`; failing that (no ``tz``), every hit of a particle with at least 4 hits
+  weighs the same and noise weighs 0 (the "unweighted" score).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from colliderax.detector.trackml import trackml_hit_weights
 from colliderax.tracking.errors import EmptyEvent
 
 PT_EDGES = np.array([0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0])
@@ -162,6 +166,14 @@ def _hit_weights(truth: Mapping[str, Any], keep: np.ndarray | None = None) -> np
     return base
 
 
+def _with_official_weights(truth: Mapping[str, Any], particles: Mapping[str, Any]):
+    """``truth`` with the official hit weights when it has none but has ``tz``."""
+    w = np.asarray(truth.get("weight", ()), dtype=np.float64)
+    if np.any(w != 0) or "tz" not in truth or "vz" not in particles:
+        return truth
+    return {**truth, "weight": trackml_hit_weights(truth["particle_id"], truth["tz"], particles)}
+
+
 def trackml_score(
     hit_ids: np.ndarray,
     track_ids: np.ndarray,
@@ -280,6 +292,7 @@ def event_metrics(
         eta_max: Particle selection, |eta|.
         min_hits: Particle selection, hits.
     """
+    truth = _with_official_weights(truth, particles)
     m = match_tracks(hit_ids, track_ids, truth)
     kin = particle_kinematics(particles)
     # particles: hits counted from the truth table, kinematics from the particles table
