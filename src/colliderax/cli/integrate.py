@@ -54,8 +54,9 @@ def run_options(function):
                      help="Multichannel weights: per-diagram |amplitude|² or propagator "
                           "denominators (default: propagators; MG5 sde_strategy 1 / 2)."),
         click.option("--bwcutoff", type=float, default=None,
-                     help="Decay chains: keep each resonance within this many widths of its "
-                          "mass (default 15, MG5's run-card bwcutoff)."),
+                     help="Keep decay-chain resonances within, and '$'-forbidden s-channel "
+                          "lines outside, this many widths of their mass (default 15, MG5's "
+                          "run-card bwcutoff)."),
         click.option("--workers", type=click.IntRange(min=1), default=None,
                      help="Threads working on integration units at once (default: one per "
                           "CPU core on a CPU, 1 on a GPU); results do not depend on it."),

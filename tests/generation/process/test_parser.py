@@ -8,11 +8,12 @@ from colliderax.generation.process import default_multiparticles, expand_process
 
 
 def test_parse_orders_and_exclusions():
-    spec = parse_process("u u~ > e+ e- / h $ z QCD=0 QED<=2")
+    spec = parse_process("u u~ > e+ e- / h $ z $$ a QCD=0 QED<=2")
     assert spec.initial == (("u",), ("u~",))
     assert spec.final == (("e+",), ("e-",))
     assert spec.forbid_internal == {"h"}
-    assert spec.forbid_s_channel == {"z"}
+    assert spec.forbid_onshell == {"z"}  # MG5 >= 1.4.3: '$' vetoes on-shell, '$$' removes
+    assert spec.forbid_s_channel == {"a"}
     assert (spec.max_qcd, spec.max_qed) == (0, 2)
 
 

@@ -90,11 +90,7 @@ class DecayChain:
     def virtual_masses(self, momenta):
         """√(p_D²) [GeV] of each decay's products, ``[N, alternatives, decays]``, for momenta
         ``[N, n, 4]`` (jax-traceable)."""
-        masks = np.array(self.alternatives)
-        legs = np.arange(momenta.shape[1])
-        select = jnp.asarray((masks[..., None] >> legs) & 1, dtype=momenta.dtype)
-        q = jnp.einsum("adl,nlm->nadm", select, momenta)
-        return jnp.sqrt(jnp.maximum(q[..., 0] ** 2 - jnp.sum(q[..., 1:] ** 2, axis=-1), 0.0))
+        return leg_set_masses(momenta, np.array(self.alternatives))
 
     @property
     def products(self) -> tuple[int, ...]:
@@ -111,6 +107,15 @@ class DecayChain:
         """Per alternative, the ``(leg mask, particle)`` lines a diagram must have."""
         return tuple(tuple(zip(masks, self.particles, strict=True))
                      for masks in self.alternatives)
+
+
+def leg_set_masses(momenta, masks: np.ndarray):
+    """√(q²) [GeV] of the summed momenta q of the legs in each bit mask (bit k: leg k), shape
+    ``[N, *masks.shape]`` for momenta ``[N, n, 4]`` (jax-traceable; q² < 0 gives 0)."""
+    legs = np.arange(momenta.shape[1])
+    select = jnp.asarray((masks[..., None] >> legs) & 1, dtype=momenta.dtype)
+    q = jnp.einsum("...l,nlm->n...m", select, momenta)
+    return jnp.sqrt(jnp.maximum(q[..., 0] ** 2 - jnp.sum(q[..., 1:] ** 2, axis=-1), 0.0))
 
 
 _MAX_ASSIGNMENTS = 720  # permutations of identical decay products tried (6!)
@@ -170,6 +175,8 @@ class Subprocess:
         colour_basis: the basis elements (products of chains, see :mod:`colour`), legs as
             labels 0…n−1 (all counted as incoming).
         decay_chain: the required resonances of a decay-chain process, else None.
+        forbid_onshell: particles that the process's ``$`` keeps off shell in the s-channel
+            (see :attr:`onshell_vetoes`).
     """
 
     particles: tuple[str, ...]
@@ -183,6 +190,7 @@ class Subprocess:
     colour_matrix: np.ndarray = field(repr=False)
     colour_basis: tuple = field(repr=False)
     decay_chain: DecayChain | None
+    forbid_onshell: frozenset[str]
     _me: object = field(repr=False)
     _dressing: object = field(repr=False)
     _diagrams: object = field(repr=False)
@@ -233,6 +241,26 @@ class Subprocess:
         """Per diagram, its internal lines ``(mask, Particle)`` (see :class:`diagrams.Diagrams`):
         the propagator structure that the multichannel phase space maps."""
         return self._diagrams()[3]
+
+    @property
+    def onshell_vetoes(self) -> tuple[tuple[int, str], ...]:
+        """``(leg mask, particle)`` of every s-channel line of a ``$``-forbidden particle in the
+        diagrams, the mask holding the final-state legs whose summed momentum flows through
+        it: MG5's ``$ x`` cuts events with any of these within ``bwcutoff`` widths of the pole."""
+        if not self.forbid_onshell:
+            return ()
+        initial = (1 << self.n_initial) - 1
+        every = (1 << len(self.particles)) - 1
+        lines = set()
+        for propagators in self.diagram_propagators:
+            for mask, particle in propagators:
+                if not {particle.name, particle.antiname} & self.forbid_onshell:
+                    continue
+                if mask & initial == 0:
+                    lines.add((mask, particle.name))
+                elif mask & initial == initial:
+                    lines.add((every ^ mask, particle.name))
+        return tuple(sorted(lines))
 
     def diagram_weights(self, momenta):
         """Σ_hel |A_d|² per Feynman diagram d (no colour), ``[N, n_diagrams]``.
@@ -528,6 +556,7 @@ def compile_matrix_element(
                 colour_matrix=matrix,
                 colour_basis=tuple(graph.basis),
                 decay_chain=chain,
+                forbid_onshell=spec.forbid_onshell,
                 _me=me,
                 _dressing=dressing,
                 _diagrams=_diagram_builder(

@@ -38,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from colliderax.core.errors import InvalidInput
+from colliderax.generation.amplitudes.matrix_element import leg_set_masses
 from colliderax.generation.integrate.vegas import (
     VegasGrid,
     allocate_strata,
@@ -122,7 +123,8 @@ class Physics:
         flavour_class: ``pdgs → key``: flavour assignments of one subprocess with different
             keys (e.g. b and light quarks for cuts) get their own integrands.
         channel_weights: how |M|² is split among the channels (see :data:`CHANNEL_WEIGHTS`).
-        bwcutoff: decay-chain resonances are kept within this many widths of their mass.
+        bwcutoff: decay-chain resonances are kept within this many widths of their mass,
+            ``$``-forbidden s-channel lines outside.
     """
 
     beams: Beams
@@ -395,19 +397,31 @@ def channel_enhancement(sub, channels, params, kind: str):
     return _amplitude_enhancement(sub, channels)
 
 
-def _resonance_window(chain, params, bwcutoff: float):
-    """``p [N, n, 4] → bool [N]``: every decay-chain resonance within ``bwcutoff`` widths of
-    its mass, |√(p_D²) − M| < bwcutoff·Γ with p_D the sum of its products (MG5's cut), for
-    at least one alternative assignment of identical products; always true without a chain."""
-    if chain is None:
-        return lambda p: jnp.ones(p.shape[0], dtype=bool)
-    mass, width = chain.poles(params)
+def _resonance_windows(sub, params, bwcutoff: float):
+    """``p [N, n, 4] → bool [N]``, MG5's Breit–Wigner windows |√(q²) − M| < bwcutoff·Γ: every
+    decay-chain resonance inside its window (q the sum of its products), for at least one
+    alternative assignment of identical products, and every s-channel line of a ``$``-forbidden
+    particle outside (:attr:`Subprocess.onshell_vetoes`)."""
+    chain = sub.decay_chain
+    vetoes = [(m, PARTICLES_BY_NAME[x]) for m, x in sub.onshell_vetoes]
+    vetoes = [(m, params.value(x.mass), params.value(x.width)) for m, x in vetoes]
+    vetoes = [v for v in vetoes if v[2] > 0]  # a line without width is never on shell
+    if vetoes:
+        masks, veto_mass, veto_width = (np.array(c) for c in zip(*vetoes, strict=True))
+    if chain is not None:
+        mass, width = chain.poles(params)
 
-    def inside(p):
-        off = jnp.abs(chain.virtual_masses(p) - mass) < bwcutoff * width
-        return jnp.any(jnp.all(off, axis=-1), axis=-1)
+    def allowed(p):
+        ok = jnp.ones(p.shape[0], dtype=bool)
+        if chain is not None:
+            inside = jnp.abs(chain.virtual_masses(p) - mass) < bwcutoff * width
+            ok = jnp.any(jnp.all(inside, axis=-1), axis=-1)
+        if vetoes:
+            near = jnp.abs(leg_set_masses(p, masks) - veto_mass) < bwcutoff * veto_width
+            ok = ok & ~jnp.any(near, axis=-1)
+        return ok
 
-    return inside
+    return allowed
 
 
 def _make_weight(sub, members, physics: Physics, channels, pdgs, params):
@@ -425,7 +439,7 @@ def _make_weight(sub, members, physics: Physics, channels, pdgs, params):
     chain = sub.decay_chain
     scales = physics.scales(pdgs, chain.required_lines if chain is not None else ())
     cuts = physics.cuts(pdgs, chain.products if chain is not None else ())
-    window = _resonance_window(chain, params, physics.bwcutoff)
+    window = _resonance_windows(sub, params, physics.bwcutoff)
 
     def weight(p, x1, x2, jac, channel):
         mu_r, mu_f1, mu_f2 = scales(p)

@@ -68,8 +68,8 @@ class RunSettings:
             results do not depend on it.
         channel_weights: how the multichannel integrand splits |M|² among the channels
             (:data:`cross_section.CHANNEL_WEIGHTS`).
-        bwcutoff: decay-chain resonances are kept within this many widths of their mass
-            (MG5 run-card ``bwcutoff``).
+        bwcutoff: decay-chain resonances are kept within this many widths of their mass,
+            ``$``-forbidden s-channel lines outside (MG5 run-card ``bwcutoff``).
     """
 
     process: str

@@ -1,9 +1,12 @@
 """MadGraph5 process syntax (tree level).
 
-``a b > c d ... [/ x y] [$ x y] [QCD<=n] [QED<=n]`` with the ``sm`` particle names, the
+``a b > c d ... [/ x y] [$ x y] [$$ x y] [QCD<=n] [QED<=n]`` with the ``sm`` particle names, the
 multiparticle labels ``p j l+ l- vl vl~`` (MG5 defaults: ``p = j = g u c d s u~ c~ d~ s~``,
 plus ``b b~`` in ``sm-no_b_mass``) and user definitions (``define NAME = ...``), given as a
-mapping. ``/ x`` removes diagrams with an internal x, ``$ x`` removes s-channel x. ``QCD=n``
+mapping. ``/ x`` removes diagrams with an internal x; ``$$ x`` removes diagrams with an
+s-channel x; ``$ x`` keeps every diagram but forbids an s-channel x on shell: events with the
+invariant mass of any s-channel x line within ``bwcutoff`` widths of its pole are cut (MG5's
+meaning since v1.4.3, the complement of the decay-chain window). ``QCD=n``
 is read as ``QCD<=n`` (as MG5 does). With no coupling order given, MG5's default applies: the
 lowest ``WEIGHTED = 2 QED + QCD`` order that has diagrams. Loop processes (``[...]``) are not
 supported.
@@ -18,7 +21,7 @@ instance of its particle (in a parenthesised group: among the products of the en
 at top level: anywhere); instances left undecayed at the end of a group take the group's last
 decay of that particle, so ``p p > w+ w+ j j, w+ > l+ vl`` decays both W bosons, as in MG5.
 Coupling orders cannot be given with decay chains (MG5's lowest order applies: it is the sum of
-the core's and the decays' lowest orders); ``/`` and ``$`` apply to the whole process.
+the core's and the decays' lowest orders); ``/``, ``$`` and ``$$`` apply to the whole process.
 """
 
 import itertools
@@ -75,6 +78,7 @@ class ProcessSpec:
     final: tuple[tuple[str, ...], ...]
     forbid_internal: frozenset[str] = frozenset()
     forbid_s_channel: frozenset[str] = frozenset()
+    forbid_onshell: frozenset[str] = frozenset()
     max_qcd: int | None = None
     max_qed: int | None = None
     decays: tuple[Decay, ...] = ()
@@ -119,11 +123,11 @@ def parse_process(
     initial_words = words[:arrow]
     rest = words[arrow + 1 :]
     final_words: list[str] = []
-    forbid: dict[str, set[str]] = {"/": set(), "$": set()}
+    forbid: dict[str, set[str]] = {"/": set(), "$": set(), "$$": set()}
     mode = None
     max_orders: dict[str, int] = {}
     for w in rest:
-        if w in ("/", "$"):
+        if w in forbid:
             mode = w
             continue
         m = _ORDER.match(w)
@@ -133,7 +137,7 @@ def parse_process(
             continue
         if w.startswith("@"):
             continue  # MG5 process tags carry no physics
-        if mode in ("/", "$"):
+        if mode in forbid:
             forbid[mode].update(_lookup(w, labels))
         elif mode == "orders":
             msg = f"{text!r}: particles must come before coupling orders (got {w!r})"
@@ -160,7 +164,8 @@ def parse_process(
         initial=tuple(_lookup(w, labels) for w in initial_words),
         final=tuple(flat),
         forbid_internal=frozenset(forbid["/"]),
-        forbid_s_channel=frozenset(forbid["$"]),
+        forbid_s_channel=frozenset(forbid["$$"]),
+        forbid_onshell=frozenset(forbid["$"]),
         max_qcd=max_orders.get("QCD"),
         max_qed=max_orders.get("QED"),
         decays=tuple(decays),
@@ -224,7 +229,7 @@ def _parse_decay(tokens: list[str], text: str, labels) -> _DecayNode:
                "not a multiparticle label")
         raise InvalidProcess(msg)
     for w in tokens[2:]:
-        if w in ("/", "$") or _ORDER.match(w):
+        if w in ("/", "$", "$$") or _ORDER.match(w):
             msg = (f"{text!r}: exclusions and coupling orders go with the core process, not "
                    f"into the decay {' '.join(tokens)!r}")
             raise InvalidProcess(msg)
