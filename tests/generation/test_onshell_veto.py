@@ -1,17 +1,20 @@
-"""MG5's exclusions ``$ x`` (no on-shell s-channel x; every diagram kept) and ``$$ x`` (no
-s-channel x diagrams)."""
+"""MG5's s-channel syntax: ``$ x`` (no on-shell s-channel x; every diagram kept), ``$$ x`` (no
+s-channel x diagrams) and ``a b > x > c d`` (only diagrams with an s-channel x)."""
 
 import math
 
 import jax
 import numpy as np
+import pytest
 
+from colliderax.core.errors import InvalidProcess
 from colliderax.generation.amplitudes import compile_matrix_element
 from colliderax.generation.events.cuts import Cuts
 from colliderax.generation.integrate.cross_section import _resonance_windows
 from colliderax.generation.integrate.run import RunSettings, compute_cross_section, prepare
 from colliderax.generation.model import ModelParameters
 from colliderax.generation.phasespace import two_to_n
+from colliderax.generation.process import parse_process
 
 
 def _sub(process):
@@ -70,3 +73,31 @@ def test_veto_is_the_complement_of_the_window():
     error = math.sqrt(veto_err**2 + below_err**2 + above_err**2)
     assert abs(veto - below - above) < 3.5 * error, (veto, below, above, error)
     assert veto < 0.5 * full  # the peak dominates: the veto removed most of σ
+
+
+@pytest.mark.parametrize(("required", "same"), [
+    ("e+ e- > z > mu+ mu-", "e+ e- > mu+ mu- / a"),  # the only Z line is the s-channel one
+    ("e+ e- > z > mu+ mu- a", "e+ e- > mu+ mu- a $$ a"),  # Z on (μμ) or on (μμγ)
+])
+def test_required_s_channel_keeps_the_diagrams_with_that_line(required, same):
+    sub, ref = _sub(required), _sub(same)
+    assert sub.n_diagrams == ref.n_diagrams
+    final, _ = two_to_n(jax.random.key(2), 16, 250.0, [0.0] * (len(sub.particles) - 2))
+    np.testing.assert_allclose(np.asarray(sub(final)), np.asarray(ref(final)), rtol=1e-12)
+
+
+def test_required_s_channel_ignores_t_channel_lines():
+    # e+ e- > e+ e-: γ and Z in the s- and t-channel; '> z >' keeps the s-channel Z only
+    assert _sub("e+ e- > e+ e-").n_diagrams == 4
+    assert _sub("e+ e- > z > e+ e-").n_diagrams == 1
+    assert parse_process("e+ e- > z > e+ e-").s_channel == ("z",)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("e+ e- > > mu+ mu-", "required s-channel"),
+    ("e+ e- > p > mu+ mu-", "required s-channel"),
+    ("e+ e- > z > mu+ mu- > e+", "a process is"),
+])
+def test_required_s_channel_errors(text, message):
+    with pytest.raises(InvalidProcess, match=message):
+        parse_process(text)

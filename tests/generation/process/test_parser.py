@@ -36,7 +36,7 @@ def test_user_definitions():
     ("text", "fragment"),
     [
         ("g g > t t~ x", "unknown particle 'x'"),
-        ("g g t t~", "exactly one '>'"),
+        ("g g t t~", "a process is"),
         ("g g >", "no final-state"),
         ("e+ e- > mu+ mu- , z > e+ e-", "has no undecayed z"),
         ("p p > t t~, p > b w+", "single sm particle"),

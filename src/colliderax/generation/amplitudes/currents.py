@@ -12,8 +12,14 @@ currents close into partial amplitudes, one per colour-flow basis element of the
 Fermion statistics: each contribution carries the parity of its closed fermion lines
 (pairs of external legs, row end then column end), folded into its coefficient, so that
 contributions with different line pairings are summed with the right relative sign.
-Coupling orders, ``/ x`` and ``$ x`` exclusions, the required s-channel propagators of decay
-chains and MG5's default lowest ``WEIGHTED`` order are applied while building.
+Coupling orders, ``/ x`` and ``$$ x`` exclusions, the required s-channel propagators of decay
+chains and of ``a b > x > c d``, and MG5's default lowest ``WEIGHTED`` order are applied while
+building.
+
+Required s-channel particles (``a b > x > c d``): every diagram must have at least one
+s-channel x line, anywhere. Each current records, as a bit set, the required particles that
+already appear as s-channel lines among its sub-diagrams (kept apart like the alternatives
+below); at the root the union over the joined currents must hold all of them.
 
 Decay chains: a required propagator (particle X with daughters D) is a line of a diagram iff
 every current's leg set S either misses D, lies inside D, or contains D inside one of the child
@@ -62,6 +68,7 @@ class Current:
     is_row: bool
     leg: int = -1  # external leg for leaves
     alternatives: int = 0  # bit a: consistent with required-propagator alternative a
+    s_lines: int = 0  # bit i: an s-channel line of required particle i is inside
     contributions: list[tuple[complex, int]] = field(default_factory=list)
 
 
@@ -219,6 +226,7 @@ class Enumerator:
         forbid_internal: frozenset[str] = frozenset(),
         forbid_s_channel: frozenset[str] = frozenset(),
         required_s_channel: tuple[tuple[tuple[int, str], ...], ...] = (),
+        s_channel_particles: tuple[str, ...] = (),
     ):
         self.graph = graph
         self.index, self.closing = _vertex_index(vertices)
@@ -236,6 +244,11 @@ class Enumerator:
             for alternative in required_s_channel
         ]
         self.all_alternatives = (1 << len(self.required)) - 1
+        self.s_channel_particles = [
+            frozenset({name, antiparticle(PARTICLES_BY_NAME[name]).name})
+            for name in s_channel_particles
+        ]
+        self.all_s_lines = (1 << len(self.s_channel_particles)) - 1
         for k in range(n):
             p = graph.legs[k]
             leaf = Current(
@@ -290,8 +303,9 @@ class Enumerator:
         return list(groups.items())
 
     def joins(self, mask: int):
-        """Yield ``(vertex, open_slot, parent, slots, children, qcd, qed, alternatives)``
-        making ``mask`` (alternatives: see :meth:`consistent`)."""
+        """Yield ``(vertex, open_slot, parent, slots, children, qcd, qed, alternatives,
+        s_lines)`` making ``mask`` (alternatives: see :meth:`consistent`; s_lines: the bit set
+        of required s-channel particles among the lines, the new one included)."""
         n_initial = self.graph.n_initial
         in_initial = bin(mask & ((1 << n_initial) - 1)).count("1")
         s_channel = in_initial in (0, n_initial)
@@ -307,12 +321,18 @@ class Enumerator:
                         if s_channel and both & self.forbid_s_channel:
                             continue
                         slots = _assign(names, others, vx)
+                        own = sum(1 << i for i, req in enumerate(self.s_channel_particles)
+                                  if s_channel and parent.name in req)
                         for kids in itertools.product(*(c[1] for c in chosen)):
                             qcd = vx.qcd + sum(c.qcd for c in kids)
                             qed = vx.qed + sum(c.qed for c in kids)
                             alts = self.consistent(mask, split, parent.name, kids)
+                            lines = own
+                            for kid in kids:
+                                lines |= kid.s_lines
                             if self.allowed(qcd, qed) and alts:
-                                yield vx, open_slot, parent, slots, list(kids), qcd, qed, alts
+                                yield (vx, open_slot, parent, slots, list(kids), qcd, qed, alts,
+                                       lines)
 
     def closings(self):
         """Yield ``(vertex, slots, members)`` closing at the root (members end with it)."""
@@ -325,7 +345,10 @@ class Enumerator:
                         slots = _assign(names, tuple(range(len(vx.particles))), vx)
                         for kids in itertools.product(*(c[1] for c in chosen)):
                             members = [*kids, root]
-                            if self.allowed(
+                            lines = 0
+                            for kid in kids:
+                                lines |= kid.s_lines
+                            if lines == self.all_s_lines and self.allowed(
                                 vx.qcd + sum(c.qcd for c in members),
                                 vx.qed + sum(c.qed for c in members),
                             ) and self.consistent(self.full, split, None, kids):
@@ -378,7 +401,7 @@ def build_currents(
     walk = Enumerator(graph, vertices, **bounds)
     lookup: dict[tuple, int] = {}
     for mask in walk.masks():
-        for vx, open_slot, parent, slots, kids, qcd, qed, alts in walk.joins(mask):
+        for vx, open_slot, parent, slots, kids, qcd, qed, alts, lines in walk.joins(mask):
             reduced = _vertex_colour(vx, slots, kids, open_slot)
             if not reduced:
                 continue
@@ -386,12 +409,12 @@ def build_currents(
             graph.evaluations.append(Evaluation(vx, tuple(c.id for c in kids), slots, open_slot))
             ev = len(graph.evaluations) - 1
             for term, coef in reduced:
-                key = (mask, parent.name, term, qcd, qed, open_end, alts)
+                key = (mask, parent.name, term, qcd, qed, open_end, alts, lines)
                 if key not in lookup:
                     cur = Current(
                         id=len(graph.currents), mask=mask, particle=parent, term=term, qcd=qcd,
                         qed=qed, open_end=open_end, closed=closed, is_row=_is_row(parent),
-                        alternatives=alts,
+                        alternatives=alts, s_lines=lines,
                     )
                     graph.currents.append(cur)
                     lookup[key] = cur.id

@@ -58,12 +58,13 @@ def build_diagrams(
     lines: dict[int, frozenset] = {c.id: frozenset() for c in graph.currents}
     has_quartic: dict[int, bool] = {c.id: False for c in graph.currents}
     for mask in walk.masks():
-        for vx, open_slot, parent, slots, kids, qcd, qed, alts in walk.joins(mask):
+        for vx, open_slot, parent, slots, kids, qcd, qed, alts, s_lines in walk.joins(mask):
             open_end, closed, sign = _join(kids, vx, slots)
             graph.evaluations.append(Evaluation(vx, tuple(c.id for c in kids), slots, open_slot))
             cur = Current(
                 id=len(graph.currents), mask=mask, particle=parent, term=(), qcd=qcd, qed=qed,
                 open_end=open_end, closed=closed, is_row=_is_row(parent), alternatives=alts,
+                s_lines=s_lines,
                 contributions=[(complex(sign), len(graph.evaluations) - 1)],
             )
             graph.currents.append(cur)

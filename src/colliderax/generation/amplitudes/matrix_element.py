@@ -503,6 +503,7 @@ def compile_matrix_element(
     exclusions = {
         "forbid_internal": spec.forbid_internal,
         "forbid_s_channel": spec.forbid_s_channel,
+        "s_channel_particles": spec.s_channel,
     }
     groups: dict[tuple, list[tuple[str, ...]]] = {}
     built: dict[tuple, tuple] = {}

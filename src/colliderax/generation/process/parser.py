@@ -1,12 +1,13 @@
 """MadGraph5 process syntax (tree level).
 
-``a b > c d ... [/ x y] [$ x y] [$$ x y] [QCD<=n] [QED<=n]`` with the ``sm`` particle names, the
-multiparticle labels ``p j l+ l- vl vl~`` (MG5 defaults: ``p = j = g u c d s u~ c~ d~ s~``,
-plus ``b b~`` in ``sm-no_b_mass``) and user definitions (``define NAME = ...``), given as a
-mapping. ``/ x`` removes diagrams with an internal x; ``$$ x`` removes diagrams with an
-s-channel x; ``$ x`` keeps every diagram but forbids an s-channel x on shell: events with the
-invariant mass of any s-channel x line within ``bwcutoff`` widths of its pole are cut (MG5's
-meaning since v1.4.3, the complement of the decay-chain window). ``QCD=n``
+``a b > [x >] c d ... [/ x y] [$ x y] [$$ x y] [QCD<=n] [QED<=n]`` with the ``sm`` particle
+names, the multiparticle labels ``p j l+ l- vl vl~`` (MG5 defaults: ``p = j = g u c d s u~ c~
+d~ s~``, plus ``b b~`` in ``sm-no_b_mass``) and user definitions (``define NAME = ...``), given
+as a mapping. ``a b > x > c d`` keeps only diagrams with an s-channel x line (several names
+between the arrows: each is required); ``/ x`` removes diagrams with an internal x; ``$$ x``
+removes diagrams with an s-channel x; ``$ x`` keeps every diagram but forbids an s-channel x on
+shell: events with the invariant mass of any s-channel x line within ``bwcutoff`` widths of its
+pole are cut (MG5's meaning since v1.4.3, the complement of the decay-chain window). ``QCD=n``
 is read as ``QCD<=n`` (as MG5 does). With no coupling order given, MG5's default applies: the
 lowest ``WEIGHTED = 2 QED + QCD`` order that has diagrams. Loop processes (``[...]``) are not
 supported.
@@ -79,6 +80,7 @@ class ProcessSpec:
     forbid_internal: frozenset[str] = frozenset()
     forbid_s_channel: frozenset[str] = frozenset()
     forbid_onshell: frozenset[str] = frozenset()
+    s_channel: tuple[str, ...] = ()
     max_qcd: int | None = None
     max_qed: int | None = None
     decays: tuple[Decay, ...] = ()
@@ -116,12 +118,22 @@ def parse_process(
         raise InvalidProcess(msg)
     core, *decay_groups = _split_commas(_TOKEN.findall(text.replace(">", " > ")), text)
     words = core
-    if words.count(">") != 1:
-        msg = f"{text!r}: a process needs exactly one '>' between initial and final state"
+    if words.count(">") not in (1, 2):
+        msg = (f"{text!r}: a process is 'a b > c d' ('>' between initial and final state), "
+               "or 'a b > x > c d' for a required s-channel x")
         raise InvalidProcess(msg)
     arrow = words.index(">")
     initial_words = words[:arrow]
     rest = words[arrow + 1 :]
+    s_channel: list[str] = []
+    if ">" in rest:
+        second = rest.index(">")
+        s_channel, rest = rest[:second], rest[second + 1 :]
+        bad = [w for w in s_channel if w not in PARTICLES_BY_NAME]
+        if not s_channel or bad:
+            msg = (f"{text!r}: between the two '>' give the required s-channel particles as sm "
+                   f"names (got {' '.join(s_channel) or 'nothing'!r})")
+            raise InvalidProcess(msg)
     final_words: list[str] = []
     forbid: dict[str, set[str]] = {"/": set(), "$": set(), "$$": set()}
     mode = None
@@ -166,6 +178,7 @@ def parse_process(
         forbid_internal=frozenset(forbid["/"]),
         forbid_s_channel=frozenset(forbid["$$"]),
         forbid_onshell=frozenset(forbid["$"]),
+        s_channel=tuple(dict.fromkeys(s_channel)),
         max_qcd=max_orders.get("QCD"),
         max_qed=max_orders.get("QED"),
         decays=tuple(decays),
