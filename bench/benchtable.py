@@ -7,6 +7,7 @@ version, git revision and date. ``print_table`` prints rows; ``append_markdown``
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import platform
 import subprocess
@@ -87,3 +88,25 @@ def append_markdown(rows: list[Row], heading: str, path: Path = REPO / "BENCHMAR
     lines += ["| " + " | ".join(_cells(r)) + " |" for r in rows]
     with path.open("a") as handle:
         handle.write("\n".join(lines) + "\n")
+
+
+def reset_peak_memory() -> None:
+    """Restart the host's peak-RSS count (Linux ``clear_refs``; elsewhere nothing happens)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_memory_mib(device: jax.Device | None = None) -> float:
+    """Peak memory [MiB]: the process's resident set since :func:`reset_peak_memory` (Linux
+    ``VmHWM``) on CPU; on an accelerator, the device's peak bytes in use since start."""
+    device = device or jax.devices()[0]
+    if device.platform != "cpu":
+        stats = device.memory_stats() or {}
+        return stats.get("peak_bytes_in_use", float("nan")) / 2**20
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")

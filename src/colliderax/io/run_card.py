@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from colliderax.core.errors import InvalidCard, InvalidInput
+from colliderax.generation.events.cuts import CutKeys
 from colliderax.io.slha import write_text_atomic
 
 logger = logging.getLogger(__name__)
@@ -25,8 +26,9 @@ _FALSE = {"f", "false", ".false.", ".f.", "0", "no", "off"}
 
 
 @dataclass(frozen=True)
-class RunCard:
-    """The MG5 LO run-card keys colliderax uses, with MG5's LO defaults.
+class RunCard(CutKeys):
+    """The MG5 LO run-card keys colliderax uses, with MG5's LO defaults: the generation cuts
+    (inherited from :class:`~colliderax.generation.events.cuts.CutKeys`) and the keys below.
 
     Energies, momenta and masses in GeV; η cuts are on |rapidity| (see
     :mod:`colliderax.generation.events.cuts`); ``-1`` for a maximum means "no cut".
@@ -53,74 +55,8 @@ class RunCard:
     ickkw: int = 0
     # --- integration --------------------------------------------------------------------
     sde_strategy: int = 2
-    # --- generation cuts --------------------------------------------------------------
+    # --- generation cuts: the fields of CutKeys, and the resonance window ---------------
     bwcutoff: float = 15.0
-    cut_decays: bool = False
-    maxjetflavor: int = 4
-    ptj: float = 20.0
-    ptb: float = 0.0
-    pta: float = 10.0
-    ptl: float = 10.0
-    misset: float = 0.0
-    ptheavy: float = 0.0
-    ptjmax: float = -1.0
-    ptbmax: float = -1.0
-    ptamax: float = -1.0
-    ptlmax: float = -1.0
-    missetmax: float = -1.0
-    ej: float = 0.0
-    eb: float = 0.0
-    ea: float = 0.0
-    el: float = 0.0
-    ejmax: float = -1.0
-    ebmax: float = -1.0
-    eamax: float = -1.0
-    elmax: float = -1.0
-    etaj: float = 5.0
-    etab: float = -1.0
-    etaa: float = 2.5
-    etal: float = 2.5
-    etajmin: float = 0.0
-    etabmin: float = 0.0
-    etaamin: float = 0.0
-    etalmin: float = 0.0
-    drjj: float = 0.4
-    drbb: float = 0.0
-    drll: float = 0.4
-    draa: float = 0.4
-    drbj: float = 0.0
-    draj: float = 0.4
-    drjl: float = 0.4
-    drab: float = 0.0
-    drbl: float = 0.0
-    dral: float = 0.4
-    drjjmax: float = -1.0
-    drbbmax: float = -1.0
-    drllmax: float = -1.0
-    draamax: float = -1.0
-    drbjmax: float = -1.0
-    drajmax: float = -1.0
-    drjlmax: float = -1.0
-    drabmax: float = -1.0
-    drblmax: float = -1.0
-    dralmax: float = -1.0
-    mmjj: float = 0.0
-    mmbb: float = 0.0
-    mmaa: float = 0.0
-    mmll: float = 0.0
-    mmjjmax: float = -1.0
-    mmbbmax: float = -1.0
-    mmaamax: float = -1.0
-    mmllmax: float = -1.0
-    xptj: float = 0.0
-    xptb: float = 0.0
-    xpta: float = 0.0
-    xptl: float = 0.0
-    ihtmin: float = 0.0
-    ihtmax: float = -1.0
-    htjmin: float = 0.0
-    htjmax: float = -1.0
-    ptgmin: float = 0.0
     use_syst: bool = True
     # --- everything else, as text ------------------------------------------------------
     extra: dict[str, str] = field(default_factory=dict)

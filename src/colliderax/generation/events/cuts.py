@@ -74,11 +74,11 @@ _MASS_RANGES = [(f"mm{p}", f"mm{p}max") for p in ("jj", "bb", "aa", "ll")]
 
 
 @dataclass(frozen=True)
-class Cuts:
-    """MG5 run-card generation cuts (GeV; rapidities and ΔR dimensionless).
-
-    Field names are MG5's run-card names with MG5's LO defaults. A negative maximum means no
-    cut (MG5 writes -1); ``etaj``/``etab``/``etaa``/``etal`` are maxima of |y|.
+class CutKeys:
+    """The MG5 run-card keys of the generation cuts, with MG5's LO defaults (GeV; rapidities
+    and ΔR dimensionless): the fields of :class:`Cuts` and of the run card
+    (:class:`colliderax.io.run_card.RunCard`). A negative maximum means no cut (MG5 writes
+    -1); ``etaj``/``etab``/``etaa``/``etal`` are maxima of |y|.
     """
 
     ptj: float = 20.0
@@ -147,6 +147,11 @@ class Cuts:
     ptgmin: float = 0.0
     maxjetflavor: int = 4
     cut_decays: bool = False
+
+
+@dataclass(frozen=True)
+class Cuts(CutKeys):
+    """MG5 generation cuts (the fields of :class:`CutKeys`), checked for consistency."""
 
     def __post_init__(self):
         for f in fields(self):
