@@ -310,3 +310,21 @@ def test_clustering_options_from_run_card():
     opts = clustering_options(RunCard(lpp1=0, lpp2=0, maxjetflavor=5, bwcutoff=10.0))
     assert opts == {"maxjetflavor": 5, "lepton_collider": True, "bwcutoff": 10.0}
     assert clustering_options(RunCard())["lepton_collider"] is False
+
+
+def test_clustering_uses_the_process_diagrams():
+    """The merge table comes from the subprocess's own diagrams (its orders, exclusions and
+    required lines), as MG5's configurations do: u u~ > e+ e- g has 4 diagrams (γ or Z, gluon
+    off either quark), '> z >' keeps the 2 with the Z, '$$ z' the 2 with the photon."""
+    from colliderax.generation.amplitudes import compile_matrix_element
+
+    counts = {}
+    for text in ("u u~ > e+ e- g", "u u~ > z > e+ e- g", "u u~ > e+ e- g $$ z"):
+        sub = compile_matrix_element(text).subprocesses[0]
+        counts[text] = clustering_for(sub.pdg_ids, diagram_options=sub.diagram_options)
+    assert [c.n_diagrams for c in counts.values()] == [4, 2, 2]
+    full, z_only, photon = counts.values()
+    ee = 0b01100  # the lepton pair: a Z resonance only where the diagrams have the Z
+    assert full.res_width[ee] > 0
+    assert z_only.res_width[ee] > 0
+    assert photon.res_width[ee] == 0

@@ -177,6 +177,10 @@ class Subprocess:
         decay_chain: the required resonances of a decay-chain process, else None.
         forbid_onshell: particles that the process's ``$`` keeps off shell in the s-channel
             (see :attr:`onshell_vetoes`).
+        diagram_options: the keywords that select the diagrams (coupling-order bounds,
+            exclusions, required s-channel lines) of
+            :class:`~colliderax.generation.amplitudes.currents.Enumerator`; the −1 scale's
+            clustering uses the same diagrams.
     """
 
     particles: tuple[str, ...]
@@ -191,6 +195,7 @@ class Subprocess:
     colour_basis: tuple = field(repr=False)
     decay_chain: DecayChain | None
     forbid_onshell: frozenset[str]
+    diagram_options: dict = field(repr=False)
     _me: object = field(repr=False)
     _dressing: object = field(repr=False)
     _diagrams: object = field(repr=False)
@@ -558,6 +563,7 @@ def compile_matrix_element(
                 colour_basis=tuple(graph.basis),
                 decay_chain=chain,
                 forbid_onshell=spec.forbid_onshell,
+                diagram_options={**bounds, **constraints},
                 _me=me,
                 _dressing=dressing,
                 _diagrams=_diagram_builder(

@@ -312,11 +312,10 @@ def clustering_for(
     process,
     params=None,
     *,
-    orders: dict | None = None,
     maxjetflavor: int = 4,
     lepton_collider: bool | None = None,
     bwcutoff: float = 15.0,
-    required_s_channel: tuple = (),
+    diagram_options: dict | None = None,
 ) -> Clustering:
     """The static description MG5's −1 scale needs, from the process's diagrams.
 
@@ -324,15 +323,17 @@ def clustering_for(
         process: the legs of one partonic process, initial first: PDG ids ``(21, 21, 6,
             -6)``, MG5 names ``("g", "g", "t", "t~")`` or a string ``"g g > t t~"``.
         params: model parameters (default MG5 ``sm``): active vertices, masses, widths.
-        orders: coupling-order bounds as for the diagrams (``{"max_qcd": 2}``...); default
-            MG5's lowest ``WEIGHTED`` order.
         maxjetflavor: MG5 run-card value (light-parton lines and jets).
         lepton_collider: MG5's lpp1 = lpp2 = 0 measures; default: both beams leptons.
         bwcutoff: MG5 run-card value (on-shell window, in widths).
-        required_s_channel: a decay chain's required lines (see
-            :class:`~colliderax.generation.amplitudes.currents.Enumerator`): only its
-            diagrams give merges, as MG5's configurations of a decay-chain process do, so
-            the resonances are clustered first and the scale is that of the core process.
+        diagram_options: the keywords of
+            :class:`~colliderax.generation.amplitudes.currents.Enumerator` that select the
+            process's diagrams (coupling-order bounds such as ``{"max_qcd": 2}``, ``/`` and
+            ``$$`` exclusions, a decay chain's or ``> x >``'s required s-channel lines), as
+            :attr:`Subprocess.diagram_options` holds them: only those diagrams give merges, as
+            MG5's configurations do (a decay chain's resonances are clustered first, so the
+            scale is that of the core process). Without coupling-order bounds, MG5's lowest
+            ``WEIGHTED`` order of those diagrams applies.
 
     Raises:
         InvalidInput: not a 2 → n process, unknown particle, or no diagram.
@@ -369,17 +370,17 @@ def clustering_for(
     if n == 3:
         diagrams = [{}]
     else:
-        if orders is None:
-            weighted = lowest_weighted_order(legs, 2, vertices,
-                                             required_s_channel=required_s_channel)
+        options = {k: v for k, v in (diagram_options or {}).items() if v is not None}
+        if not {"max_qcd", "max_qed", "max_weighted"} & options.keys():
+            weighted = lowest_weighted_order(legs, 2, vertices, **options)
             if weighted is None:
                 msg = f"no tree-level diagram for {pdgs}: cannot cluster"
                 raise InvalidInput(msg)
-            orders = {"max_weighted": weighted}
-        built = build_diagrams(legs, 2, vertices, **orders, required_s_channel=required_s_channel)
+            options["max_weighted"] = weighted
+        built = build_diagrams(legs, 2, vertices, **options)
         graph, diagram_of_flow, quartic = built.graph, built.diagram_of_flow, built.quartic
         if not graph.flows:
-            msg = f"no tree-level diagram for {pdgs} at orders {orders}: cannot cluster"
+            msg = f"no tree-level diagram for {pdgs} with {options}: cannot cluster"
             raise InvalidInput(msg)
         diagrams = _diagram_lines(graph, diagram_of_flow, quartic)
     n_diag = len(diagrams)

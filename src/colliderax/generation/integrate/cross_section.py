@@ -113,7 +113,7 @@ class Physics:
         pdf_scheme: interpolation scheme (see :mod:`generation.pdf`).
         alpha_s: ``q → α_s(q)`` (jax), or None to keep the model's α_s.
         alpha_s_model: the α_s the matrix elements were compiled with.
-        scales: ``(pdgs, required_s_channel) → (p → (μR, μF₁, μF₂))`` built per subprocess
+        scales: ``(pdgs, diagram_options) → (p → (μR, μF₁, μF₂))`` built per subprocess
             (lab momenta; one μF per beam; the decay chain's required lines); a NaN scale
             drops the point.
         cuts: ``(pdgs, decay_products) → (p → bool mask)`` built per subprocess (lab
@@ -437,7 +437,7 @@ def _make_weight(sub, members, physics: Physics, channels, pdgs, params):
     enhance = (channel_enhancement(sub, channels, params, physics.channel_weights)
                if len(channels) > 1 else None)
     chain = sub.decay_chain
-    scales = physics.scales(pdgs, chain.required_lines if chain is not None else ())
+    scales = physics.scales(pdgs, sub.diagram_options)
     cuts = physics.cuts(pdgs, chain.products if chain is not None else ())
     window = _resonance_windows(sub, params, physics.bwcutoff)
 

@@ -191,13 +191,13 @@ def prepare(settings: RunSettings, *, dtype: str = "float64") -> Prepared:
     )
     scale, cuts = settings.scale, settings.cuts
 
-    def scales(pdgs, required_s_channel=()):
+    def scales(pdgs, diagram_options=None):
         clustering = None
         if scale.needs_clustering:
             clustering = clustering_for(
                 pdgs, params, maxjetflavor=cuts.maxjetflavor,
                 lepton_collider=not beams.has_pdfs, bwcutoff=settings.bwcutoff,
-                required_s_channel=required_s_channel,
+                diagram_options=diagram_options,
             )
         dynamic_fac = not scale.fac_is_fixed and beams.has_pdfs
 
